@@ -1,0 +1,52 @@
+"""The Textual application: themes, CSS, the main screen, one error handler.
+
+Thin by design: it builds the core services and hands them to screens. All I/O lives
+in the core (fleet, store); screens only render and take keys.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from textual import on
+from textual.app import App
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState
+
+from console.fleet.fleet import Fleet
+from console.inventory import Inventory
+from console.screens.main import MainScreen
+from themes.palettes import DEFAULT_THEME, PALETTES
+
+
+def _css_path() -> str:
+    return str(resources.files("themes").joinpath("console.tcss"))
+
+
+class OpsConsole(App[None]):
+    CSS_PATH = _css_path()
+    TITLE = "opsconsole"
+
+    def __init__(self, inventory: Inventory, *, read_only: bool = False) -> None:
+        super().__init__()
+        self.inventory = inventory
+        self.read_only = read_only
+        self.fleet = Fleet(inventory)
+        for name, palette in PALETTES.items():
+            self.register_theme(Theme(name=name, **palette))  # type: ignore[arg-type]
+        self.theme = DEFAULT_THEME
+
+    def on_mount(self) -> None:
+        source = str(self.inventory.path) if self.inventory.path else "this machine"
+        self.push_screen(MainScreen(self.fleet, read_only=self.read_only, source=source))
+        self.fleet.start()
+
+    async def on_unmount(self) -> None:
+        await self.fleet.stop()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """A failed background job becomes a message on screen, never a crash."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.notify(f"{event.worker.name}: {event.worker.error}", severity="error",
+                        timeout=10)

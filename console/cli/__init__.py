@@ -1,0 +1,56 @@
+"""Command line: `opsconsole [-i INVENTORY] [--db PATH] [--read-only]` and subcommands.
+
+Each subcommand lives in its own module and exposes `add_parser(subparsers)` and
+`run(args) -> int`, so adding one never grows this file. Every `UserError` ends here
+as one line on stderr and exit status 2: bad input never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from console import __version__
+from console.errors import UserError
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # On subcommands the defaults are suppressed, so `opsconsole -i inv.yaml check`
+    # and `opsconsole check -i inv.yaml` mean the same thing.
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("-i", "--inventory", metavar="INVENTORY", default=default,
+                        help="Ansible-compatible YAML inventory (default: watch this machine)")
+    parser.add_argument("--db", metavar="PATH", default=default,
+                        help="shared notes database (default: console_notes_db, "
+                             "$OPSCONSOLE_DB, else the per-user XDG data directory)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from console.cli import check, handoff, note, ui
+
+    parser = argparse.ArgumentParser(
+        prog="opsconsole",
+        description="Terminal operations console: fleet health, logs, operations and "
+                    "shared notes over SSH.",
+    )
+    parser.add_argument("--version", action="version", version=f"opsconsole {__version__}")
+    _add_common(parser, top=True)
+    ui.add_arguments(parser)
+    parser.set_defaults(run=ui.run)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in (check, note, handoff):
+        module.add_parser(sub, _add_common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UserError as exc:
+        print(f"opsconsole: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        return 130

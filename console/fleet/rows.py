@@ -1,0 +1,117 @@
+"""What each fleet-table cell says, and how alarming it is: pure, testable, no UI.
+
+The widget maps a cell's `level` to a theme-driven style; this module decides the
+text and the level, including the rule that stale data is never shown as live.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from console import format as fmt
+from console.fleet.events import HostState
+from console.fleet.model import HostView
+
+# Levels, mildest first. The widget styles each through a theme variable.
+OK, MUTED, STALE, WARN, CRIT, DOWN = "ok", "muted", "stale", "warn", "crit", "down"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    numeric: bool = True
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("host", "Host", 18, numeric=False),
+    Column("group", "Group", 10, numeric=False),
+    Column("state", "State", 24, numeric=False),
+    Column("cpu", "CPU%", 6),
+    Column("mem", "Mem%", 6),
+    Column("load", "Load1", 6),
+    Column("disk", "Disk%", 6),
+    Column("rx", "Net rx/s", 8),
+    Column("tx", "Net tx/s", 8),
+    Column("rtt", "RTT ms", 7),
+    Column("age", "Age", 5),
+)
+
+# Which alert metric colours which column.
+COLUMN_METRIC = {"cpu": "cpu", "mem": "memory", "load": "load_per_core", "disk": "disk",
+                 "rtt": "response_ms"}
+
+SeverityLookup = Callable[[str, str], str | None]  # (host, metric) -> "warn"/"crit"/None
+
+
+def state_text(view: HostView, now: float) -> tuple[str, str]:
+    status = view.status
+    state = status.state
+    if state is HostState.UP:
+        if view.is_stale(now):
+            return f"stale ({fmt.duration(view.age_s(now))})", STALE
+        return "up", OK
+    if state is HostState.STALE:
+        return f"stale: {status.reason}" if status.reason else "stale", STALE
+    if state is HostState.CONNECTING:
+        return "connecting…", MUTED
+    retry = ""
+    if status.retry_at is not None:
+        retry = f" in {max(0, round(status.retry_at - now))}s"
+    if state is HostState.RECONNECTING:
+        return f"reconnecting{retry}: {status.reason}", WARN
+    if state is HostState.UNREACHABLE:
+        return f"unreachable: {status.reason}{' · retry' + retry if retry else ''}", DOWN
+    return f"{state.value}: {status.reason}" if status.reason else state.value, DOWN
+
+
+def row_cells(view: HostView, now: float | None = None,
+              severity: SeverityLookup | None = None) -> dict[str, tuple[str, str]]:
+    """Column key -> (text, level) for one host."""
+    now = time.time() if now is None else now
+    state, state_level = state_text(view, now)
+    cells = {"host": (view.host.name, OK), "group": (view.host.group, MUTED),
+             "state": (state, state_level)}
+    s = view.sample
+    stale = s is None or view.is_stale(now)
+    values = {
+        "cpu": fmt.pct(s.cpu_pct) if s else fmt.DASH,
+        "mem": fmt.pct(s.mem_pct) if s else fmt.DASH,
+        "load": fmt.num(s.load1) if s else fmt.DASH,
+        "disk": fmt.pct(s.disk_max_pct) if s else fmt.DASH,
+        "rx": fmt.rate(s.net_rx_bps) if s else fmt.DASH,
+        "tx": fmt.rate(s.net_tx_bps) if s else fmt.DASH,
+        "rtt": fmt.num(s.rtt_ms, 1) if s else fmt.DASH,
+    }
+    for key, text in values.items():
+        level = STALE if stale else OK
+        if not stale and severity is not None and key in COLUMN_METRIC:
+            level = severity(view.host.name, COLUMN_METRIC[key]) or OK
+        cells[key] = (text, level)
+    cells["age"] = (fmt.duration(view.age_s(now)), STALE if stale else MUTED)
+    return cells
+
+
+def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | str]:
+    """Sort key: unknown values sort last whatever the direction."""
+    s = view.sample
+    if column in ("host", "group"):
+        return (0, view.host.name if column == "host" else view.host.group)
+    if column == "state":
+        return (0, _STATE_RANK.get(view.status.state, 0))
+    attr = {"cpu": "cpu_pct", "mem": "mem_pct", "load": "load1", "disk": "disk_max_pct",
+            "rx": "net_rx_bps", "tx": "net_tx_bps", "rtt": "rtt_ms"}.get(column)
+    if column == "age":
+        age = view.age_s(now)
+        return (0, age) if age is not None else (1, 0.0)
+    value = getattr(s, attr, None) if s is not None and attr else None
+    return (0, value) if value is not None else (1, 0.0)
+
+
+_STATE_RANK = {HostState.UP: 0, HostState.CONNECTING: 1, HostState.STALE: 2,
+               HostState.RECONNECTING: 3, HostState.UNREACHABLE: 4,
+               HostState.AUTH_FAILED: 5, HostState.HOSTKEY_UNKNOWN: 5,
+               HostState.HOSTKEY_CHANGED: 6}

@@ -1,0 +1,136 @@
+"""One supervisor per host: connect, stream samples, notice silence, reconnect.
+
+The host's state is explicit and published on every change, so the table can say
+exactly why a host shows no figures (and never shows old figures as live). A slow or
+dead host only ever blocks its own supervisor task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+
+from console.fleet.backoff import reconnect_delay
+from console.fleet.bus import EventBus
+from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
+from console.inventory import Host
+from console.metrics.rates import RateCalculator
+from console.metrics.raw import RawSample
+from console.transport.base import Transport
+from console.transport.errors import AuthFailed, HostKeyChanged, NeedsUser, TransportError
+
+#: Consecutive failed attempts after which "reconnecting" becomes "unreachable".
+UNREACHABLE_AFTER = 3
+#: How long a host that needs a person waits before checking again by itself.
+NEEDS_USER_RECHECK_S = 300.0
+#: Data older than this many intervals is stale.
+STALE_AFTER_INTERVALS = 2.0
+
+_NEEDS_USER_STATE = {
+    AuthFailed: HostState.AUTH_FAILED,
+    HostKeyChanged: HostState.HOSTKEY_CHANGED,
+}
+
+
+class HostSupervisor:
+    def __init__(self, host: Host, transport: Transport, bus: EventBus,
+                 handshakes: asyncio.Semaphore) -> None:
+        self.host = host
+        self.transport = transport
+        self._bus = bus
+        self._handshakes = handshakes
+        self._rates = RateCalculator()
+        self._rtt_ms: float | None = None
+        self._last_sample_at: float | None = None  # monotonic
+        self._wake = asyncio.Event()
+        self.status = HostStatus(HostState.CONNECTING, since=time.time())
+
+    # -- state ---------------------------------------------------------------------
+    def _set(self, state: HostState, reason: str = "", retry_in: float | None = None) -> None:
+        now = time.time()
+        retry_at = now + retry_in if retry_in is not None else None
+        old = self.status
+        if old.state is state and old.reason == reason and retry_at is None:
+            return
+        since = old.since if old.state is state else now
+        self.status = HostStatus(state, reason, since, retry_at)
+        self._bus.publish(HostStateChanged(self.host.name, old, self.status))
+
+    def request_reconnect(self) -> None:
+        """Cut any wait short: the user fixed a key or a login, or wants to retry now."""
+        self._wake.set()
+
+    # -- main loop -------------------------------------------------------------------
+    async def run(self) -> None:
+        attempt = 0
+        # Spread the first handshakes of a large fleet over a moment.
+        await asyncio.sleep(random.uniform(0, min(1.0, self.host.interval / 2)))
+        try:
+            while True:
+                try:
+                    async with self._handshakes:
+                        await self.transport.connect()
+                    await self._stream()
+                except NeedsUser as exc:
+                    state = _NEEDS_USER_STATE.get(type(exc), HostState.HOSTKEY_UNKNOWN)
+                    self._set(state, str(exc))
+                    await self.transport.close()
+                    await self._wait(NEEDS_USER_RECHECK_S)
+                    attempt = 0
+                    self._set(HostState.CONNECTING, "rechecking")
+                    continue
+                except TransportError as exc:
+                    reason = str(exc)
+                await self.transport.close()
+                if self._last_sample_at is not None and self.status.state in (
+                        HostState.UP, HostState.STALE):
+                    attempt = 0  # it had been working: start the backoff afresh
+                attempt += 1
+                delay = reconnect_delay(attempt)
+                state = (HostState.UNREACHABLE if attempt >= UNREACHABLE_AFTER
+                         else HostState.RECONNECTING)
+                self._set(state, reason, retry_in=delay)
+                await self._wait(delay)
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.transport.close())
+
+    async def _wait(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _stream(self) -> None:
+        self._rates = RateCalculator()  # counters from a previous link are not comparable
+        helpers = [asyncio.create_task(self._watch_staleness()),
+                   asyncio.create_task(self._measure_rtt())]
+        try:
+            await self.transport.stream_samples(self.host.interval, self._on_raw)
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    def _on_raw(self, raw: RawSample) -> None:
+        self._last_sample_at = raw.taken_at
+        sample = self._rates.update(raw, rtt_ms=self._rtt_ms)
+        if self.status.state is not HostState.UP:
+            self._set(HostState.UP)
+        self._bus.publish(SampleArrived(self.host.name, sample))
+
+    async def _watch_staleness(self) -> None:
+        limit = self.host.interval * STALE_AFTER_INTERVALS
+        while True:
+            await asyncio.sleep(self.host.interval / 2)
+            last = self._last_sample_at
+            if self.status.state is HostState.UP and last is not None:
+                age = time.monotonic() - last
+                if age > limit:
+                    self._set(HostState.STALE, f"no data for {age:.0f} s")
+
+    async def _measure_rtt(self) -> None:
+        while True:
+            self._rtt_ms = await self.transport.measure_rtt()
+            await asyncio.sleep(self.host.interval)

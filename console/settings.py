@@ -1,0 +1,288 @@
+"""The registry of console settings: inventory variables named `console_*`.
+
+Settings are ordinary Ansible variables, so Ansible still reads the inventory and the
+console gets group/host inheritance for free. Each setting is registered here once,
+by decorating the function that checks and normalises its value; the inventory loader,
+`opsconsole check`, inventory.example.yaml's test and the "did you mean" suggestion for
+a misspelt key all read this one table, so a new capability adds exactly one entry:
+
+    @setting("console_foo", "one-line doc", default=...)
+    def _foo(value: object) -> object: ...   # raise ValueError("must be ...") if bad
+
+Validators raise `ValueError` with a message that completes the sentence
+"<file>:<line>: <key path>: ..." and never mention the key themselves.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+PREFIX = "console_"
+
+Merge = Callable[[Any, Any], Any]
+"""(outer value, deeper value) -> the deeper level's effective value. A setting without
+one follows Ansible's own rule: the deeper value replaces the outer one."""
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+Validator = Callable[[Any], Any]
+"""value as written -> normalised value; raises ValueError(message) when bad."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    parse: Validator  # raises ValueError(message); returns the normalised value
+    doc: str
+    default: Any = None
+    merge: Merge | None = None
+    check_merged: Callable[[Any], object] | None = None  # a host's final value; ValueError
+
+
+SETTINGS: dict[str, Setting] = {}
+
+
+def setting(name: str, doc: str, default: Any = None, merge: Merge | None = None,
+            check_merged: Callable[[Any], object] | None = None
+            ) -> Callable[[Validator], Validator]:
+    """Register the decorated validator as the one definition of setting `name`."""
+    if not name.startswith(PREFIX):
+        raise ValueError(f"setting names start with {PREFIX!r}: {name!r}")
+
+    def register(parse: Validator) -> Validator:
+        if name in SETTINGS:
+            raise ValueError(f"setting {name} registered twice")
+        SETTINGS[name] = Setting(name, parse, doc, default, merge, check_merged)
+        return parse
+
+    return register
+
+
+def is_setting(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def suggest(name: str) -> str | None:
+    """The known setting closest to a misspelt one, if any is close enough."""
+    matches = difflib.get_close_matches(name, list(SETTINGS), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def normalise(name: str, value: Any) -> Any:
+    """Check one `console_*` value as written at one level; raise ValueError(message)."""
+    known = SETTINGS.get(name)
+    if known is None:
+        close = suggest(name)
+        hint = f"; did you mean {close}?" if close else \
+            f"; known settings: {', '.join(sorted(SETTINGS))}"
+        raise ValueError(f"unknown setting{hint}")
+    return known.parse(value)
+
+
+def combine(name: str, outer: Any, inner: Any) -> Any:
+    """The value a deeper level (group under parent, host under group) ends up with."""
+    known = SETTINGS.get(name)
+    return known.merge(outer, inner) if known is not None and known.merge else inner
+
+
+def check_merged(name: str, value: Any) -> None:
+    """Check a host's final value of a setting, after every level was combined."""
+    known = SETTINGS.get(name)
+    if known is not None and known.check_merged is not None:
+        known.check_merged(value)
+
+
+def value(variables: Mapping[str, Any], name: str) -> Any:
+    """A setting's effective value in a host's (or group's) variables, else its default."""
+    return variables.get(name, SETTINGS[name].default)
+
+
+# --- small shared checks ------------------------------------------------------------
+
+def shown(value: Any) -> str:
+    """A value quoted for an error line: short and free of control characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def plain_text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be {what}, got {shown(value)}")
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"must be {what} without spaces or control characters, "
+                         f"got {shown(value)}")
+    return value
+
+
+def line_text(value: Any, what: str) -> str:
+    """Text that may hold spaces (a shell command, a path) but never control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be {what}, got {shown(value)}")
+    if not value.isprintable():
+        raise ValueError(f"must be {what} without control characters, got {shown(value)}")
+    return value
+
+
+def _str_mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ValueError(f"must be {what}, got {_type_name(value)}")
+    for key in value:
+        plain_text(key, "a name")
+    return value
+
+
+def positive_number(value: Any, unit: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"must be a positive number of {unit}, got {shown(value)}")
+    return float(value)
+
+
+def boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "yes", "on", "1"):
+        return True
+    if isinstance(value, str) and value.lower() in ("false", "no", "off", "0"):
+        return False
+    raise ValueError(f"must be true or false, got {shown(value)}")
+
+
+def ssh_destination(value: Any) -> tuple[str | None, str, int | None]:
+    """`[user@]host[:port]` (or `[v6-address]:port`) -> (user, host, port); ValueError."""
+    text = plain_text(value, "an inventory host name or an ssh destination user@host:port")
+    user, at, rest = text.rpartition("@")
+    if at and not user:
+        raise ValueError(f"has an empty user before '@': {shown(text)}")
+    port: int | None = None
+    if rest.startswith("["):  # [::1]:2222
+        host, close, tail = rest[1:].partition("]")
+        if not close or (tail and not tail.startswith(":")):
+            raise ValueError(f"has an unbalanced '[' in {shown(text)}")
+        port_text = tail[1:] if tail else None
+    elif rest.count(":") == 1:
+        host, _, port_text = rest.partition(":")
+    else:  # a name, an IPv4 address, or a bare IPv6 address
+        host, port_text = rest, None
+    if not host:
+        raise ValueError(f"has an empty host in {shown(text)}")
+    if port_text is not None:
+        port = port_number(port_text)
+    return (user or None), host, port
+
+
+def port_number(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ValueError(f"must be a port number 1..65535, got {shown(value)}")
+    return value
+
+
+# --- the registry ---------------------------------------------------------------------
+
+@setting("console_interval", "seconds between two samples of a host", default=2.0)
+def _interval(value: Any) -> float:
+    return positive_number(value, "seconds")
+
+
+@setting("console_jump",
+         "bastion to reach the host through: an inventory host name or user@host:port "
+         "(several hops separated by commas)")
+def _jump(value: Any) -> str:
+    text = plain_text(value, "an inventory host name or an ssh destination user@host:port")
+    for hop in text.split(","):
+        ssh_destination(hop)
+    return text
+
+
+@setting("console_notes_db", "path of the shared notes database (SQLite file), ~ expanded")
+def _notes_db(value: Any) -> str:
+    return os.path.expanduser(line_text(value, "a file path"))
+
+
+@setting("console_read_only", "refuse every operation that changes a host", default=False)
+def _read_only(value: Any) -> bool:
+    return boolean(value)
+
+
+def _named_commands(value: Any, what: str, item: str) -> Mapping[str, str | None]:
+    """A list of names, or a mapping name -> text: normalised to one mapping shape."""
+    if isinstance(value, list):
+        names = [plain_text(name, item) for name in value]
+        return MappingProxyType(dict.fromkeys(names))
+    mapping = _str_mapping(value, what)
+    return MappingProxyType({name: None if text is None else line_text(text, item)
+                             for name, text in mapping.items()})
+
+
+@setting("console_services",
+         "services whose state the host view shows: a list of systemd units, or a mapping "
+         "name -> shell command that exits 0 when the service is healthy",
+         default=EMPTY)
+def _services(value: Any) -> Mapping[str, str | None]:
+    """Normalised to name -> command, None meaning `systemctl is-active NAME`."""
+    return _named_commands(value, "a list of service names or a mapping name -> command",
+                           "a shell command")
+
+
+def _merge_thresholds(outer: Any, inner: Any) -> Mapping[str, Any]:
+    """Deeper wins per metric and per field (console.metrics.thresholds owns the rule)."""
+    from console.metrics.thresholds import merge_thresholds
+
+    return MappingProxyType(merge_thresholds(outer, inner))
+
+
+def _check_host_thresholds(value: Any) -> None:
+    """Levels valid one by one can still contradict once merged (a host's warn above
+    the crit it inherits): caught at load time, not when the first alert fires."""
+    from console.metrics.thresholds import thresholds_for_host
+
+    thresholds_for_host({"console_thresholds": value})
+
+
+@setting("console_thresholds",
+         "warn/crit thresholds per metric (numbers or Nagios ranges); deeper levels win "
+         "per metric and field", default=EMPTY, merge=_merge_thresholds,
+         check_merged=_check_host_thresholds)
+def _thresholds(value: Any) -> Mapping[str, Any]:
+    # Imported here: `opsconsole check` and the loader stay light unless thresholds
+    # are actually written in the inventory.
+    from console.metrics.thresholds import validate_thresholds
+
+    validate_thresholds(value)
+    return MappingProxyType(dict(value or {}))
+
+
+@setting("console_logs",
+         "log files the host view can follow: a list of paths, or a mapping name -> path",
+         default=EMPTY)
+def _logs(value: Any) -> Mapping[str, str]:
+    """Normalised to name -> path; a bare path is its own name."""
+    if isinstance(value, list):
+        paths = [line_text(path, "a file path") for path in value]
+        return MappingProxyType({path: path for path in paths})
+    mapping = _str_mapping(value, "a list of file paths or a mapping name -> path")
+    return MappingProxyType({name: line_text(path, "a file path")
+                             for name, path in mapping.items()})
+
+
+@setting("console_checks",
+         "Nagios-convention checks to run on the host: a mapping name -> check definition",
+         default=EMPTY)
+def _checks(value: Any) -> Mapping[str, Any]:
+    return MappingProxyType(dict(_str_mapping(value, "a mapping name -> check")))

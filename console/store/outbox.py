@@ -1,0 +1,142 @@
+"""Notes that must not be lost when another writer holds the database for seconds.
+
+`submit()` returns at once with a `PendingNote` the UI can show as "pending"; one worker
+writes them in order and retries with backoff while the file is locked. Each note keeps
+its client_uuid across attempts, so a retry after an attempt that did commit finds the
+row instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from console.store.errors import StoreBusy, StoreError
+from console.store.models import Note
+from console.store.notes import new_client_uuid
+
+if TYPE_CHECKING:
+    from console.store.store import Store
+
+PendingState = Literal["pending", "saved", "failed"]
+
+
+@dataclass(eq=False)
+class PendingNote:
+    """A note on its way to the database; the UI shows it, then replaces it by `note`."""
+
+    body: str
+    author: str
+    client_uuid: str
+    created_at: float
+    host: str | None = None
+    incident_id: int | None = None
+    kind: str = "human"
+    category: str | None = None
+    meta: Mapping[str, Any] | None = None
+    auto_incident: bool = True
+    state: PendingState = "pending"
+    attempts: int = 0
+    error: str | None = None
+    note: Note | None = None
+    _done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    async def wait(self) -> Note | None:
+        await self._done.wait()
+        return self.note
+
+
+class PendingWriter:
+    def __init__(self, store: Store, initial_backoff: float = 0.1, max_backoff: float = 5.0,
+                 on_change: Callable[[PendingNote], None] | None = None) -> None:
+        self._store = store
+        self._queue: deque[PendingNote] = deque()
+        self._task: asyncio.Task[None] | None = None
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.on_change = on_change
+
+    def submit(self, body: str, author: str | None = None, **fields: Any) -> PendingNote:
+        """Queue a note (same keywords as Store.add_note); never blocks, never raises
+        on a locked database."""
+        pending = PendingNote(body=body, author=author or self._store.author,
+                              client_uuid=fields.pop("client_uuid", None) or new_client_uuid(),
+                              created_at=fields.pop("created_at", None) or time.time(),
+                              **fields)
+        self._queue.append(pending)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return pending
+
+    @property
+    def pending(self) -> list[PendingNote]:
+        return list(self._queue)
+
+    @property
+    def pending_count(self) -> int:
+        return len(self._queue)
+
+    def _changed(self, pending: PendingNote) -> None:
+        if self.on_change is not None:
+            self.on_change(pending)
+
+    async def _write(self, pending: PendingNote) -> None:
+        backoff = self.initial_backoff
+        while True:
+            pending.attempts += 1
+            try:
+                pending.note = await self._store.add_note(
+                    pending.body, pending.author, host=pending.host,
+                    incident_id=pending.incident_id, kind=pending.kind,
+                    category=pending.category, meta=pending.meta,
+                    created_at=pending.created_at, client_uuid=pending.client_uuid,
+                    auto_incident=pending.auto_incident)
+            except StoreBusy as exc:
+                pending.error = str(exc)
+            except StoreError as exc:  # bad incident id and the like: retrying won't help
+                pending.state, pending.error = "failed", str(exc)
+                return
+            except sqlite3.OperationalError as exc:  # disk full, I/O error: may pass
+                pending.error = f"{self._store.path}: {exc}"
+            else:
+                pending.state, pending.error = "saved", None
+                return
+            self._changed(pending)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+
+    async def _run(self) -> None:
+        while self._queue:
+            pending = self._queue[0]
+            try:
+                await self._write(pending)
+            finally:
+                self._queue.popleft()
+                pending._done.set()
+                self._changed(pending)
+
+    async def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted note is written or failed; False on timeout."""
+        if self._task is None:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self, timeout: float = 2.0) -> list[PendingNote]:
+        """Give queued notes `timeout` seconds, then stop; returns the unsaved ones."""
+        await self.flush(timeout)
+        unsaved = list(self._queue)
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        return unsaved

@@ -1,0 +1,182 @@
+"""Reaching a remote host over one persistent asyncssh connection.
+
+One connection per host, one long-lived sampler process on it (not an exec per
+poll: each exec costs a channel, a fork and one of sshd's MaxSessions slots).
+Host keys are always verified against the user's known_hosts; an unknown or changed
+key is reported, never accepted here (see `hostkeys.py` for the deliberate act).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from typing import Any
+
+import asyncssh
+
+from console.inventory import Host
+from console.metrics.frame import FrameParser
+from console.metrics.raw import RawSample
+from console.transport.base import CommandResult
+from console.transport.errors import (
+    AuthFailed,
+    HostKeyChanged,
+    HostKeyUnknown,
+    TransportError,
+)
+from console.transport.hostkeys import has_known_key
+from console.transport.jump import JumpPool
+from console.transport.sampler_script import sampler_command
+
+CONNECT_TIMEOUT_S = 10.0
+LOGIN_TIMEOUT_S = 15.0
+KEEPALIVE_COUNT_MAX = 3
+READ_CHUNK = 65536
+
+
+def connect_options(host: Host) -> dict[str, Any]:
+    """asyncssh.connect keyword arguments for a host.
+
+    Only what the inventory says explicitly is passed; everything else is left to
+    asyncssh's defaults, which read ~/.ssh/config (aliases, User, Port, IdentityFile,
+    ProxyJump), the agent and ~/.ssh/known_hosts under $HOME.
+    """
+    options: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "login_timeout": LOGIN_TIMEOUT_S,
+        # A dead link is only noticed through keepalives.
+        "keepalive_interval": max(5.0, host.interval * 2),
+        "keepalive_count_max": KEEPALIVE_COUNT_MAX,
+    }
+    if host.port is not None:
+        options["port"] = host.port
+    if host.user:
+        options["username"] = host.user
+    if host.key_file:
+        options["client_keys"] = [host.key_file]
+    return options
+
+
+def describe_oserror(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return f"no answer within {CONNECT_TIMEOUT_S:.0f} s"
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.lower() if text[:1].isupper() and not text[:2].isupper() else text
+
+
+class SSHTransport:
+    """`Transport` over asyncssh for one inventory host."""
+
+    def __init__(self, host: Host, jumps: JumpPool | None = None) -> None:
+        self.host = host
+        self._jumps = jumps
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._sampler: asyncssh.SSHClientProcess[str] | None = None
+        self._sampler_pid: int | None = None
+
+    async def connect(self) -> None:
+        await self.close()
+        options = connect_options(self.host)
+        if self.host.jump and self._jumps is not None:
+            options["tunnel"] = await self._jumps.get(self.host.jump)
+        try:
+            self._conn = await asyncssh.connect(self.host.address, **options)
+        except asyncssh.HostKeyNotVerifiable as exc:
+            port = self.host.port or 22
+            if has_known_key(self.host.address, port):
+                raise HostKeyChanged(
+                    f"host key of {self.host.address}:{port} does not match known_hosts "
+                    "(possible man-in-the-middle, or the host was rebuilt)") from exc
+            raise HostKeyUnknown(
+                f"host key of {self.host.address}:{port} is not in known_hosts") from exc
+        except asyncssh.PermissionDenied as exc:
+            who = self.host.user or "the default user"
+            raise AuthFailed(f"login refused for {who}: {exc.reason}") from exc
+        except asyncssh.DisconnectError as exc:
+            raise TransportError(exc.reason or str(exc)) from exc
+        except (TimeoutError, OSError) as exc:
+            raise TransportError(describe_oserror(exc)) from exc
+
+    async def stream_samples(self, interval: float,
+                             on_sample: Callable[[RawSample], None]) -> None:
+        conn = self._require()
+        parser = FrameParser()
+        try:
+            self._sampler = await conn.create_process(
+                sampler_command(interval), encoding="utf-8", errors="replace",
+                stderr=asyncssh.DEVNULL)
+        except (asyncssh.Error, OSError) as exc:
+            raise TransportError(f"could not start the sampler: {exc}") from exc
+        try:
+            while True:
+                try:
+                    chunk = await self._sampler.stdout.read(READ_CHUNK)
+                except (asyncssh.Error, OSError) as exc:
+                    raise TransportError(f"link lost: {exc}") from exc
+                if not chunk:
+                    reason = "connection closed" if conn.is_closed() else "sampler exited"
+                    raise TransportError(reason)
+                for raw in parser.feed(chunk):
+                    on_sample(raw)
+                self._sampler_pid = parser.pid
+        finally:
+            self._sampler_pid = parser.pid
+
+    async def measure_rtt(self) -> float | None:
+        """Time one SSH global request: a true round trip, no channel, no fork.
+
+        OpenSSH answers `keepalive@openssh.com` with a failure reply, which is all we
+        need; this is the same request asyncssh's own keepalive sends.
+        """
+        conn = self._conn
+        if conn is None or conn.is_closed():
+            return None
+        start = time.perf_counter()
+        try:
+            await asyncio.wait_for(
+                conn._make_global_request(b"keepalive@openssh.com"),
+                timeout=max(5.0, self.host.interval * 2))
+        except (TimeoutError, AttributeError, asyncssh.Error, OSError):
+            return None
+        return (time.perf_counter() - start) * 1000.0
+
+    async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
+        conn = self._require()
+        start = time.monotonic()
+        try:
+            result = await conn.run(command, timeout=timeout, encoding="utf-8",
+                                    errors="replace")
+        except asyncssh.TimeoutError as exc:
+            return CommandResult(command, None, str(exc.stdout or ""), str(exc.stderr or ""),
+                                 time.monotonic() - start, timed_out=True)
+        except (asyncssh.Error, OSError) as exc:
+            raise TransportError(f"could not run {command!r}: {exc}") from exc
+        return CommandResult(command, result.exit_status, str(result.stdout or ""),
+                             str(result.stderr or ""), time.monotonic() - start)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        sampler, self._sampler = self._sampler, None
+        pid, self._sampler_pid = self._sampler_pid, None
+        if conn is None:
+            return
+        if pid is not None and not conn.is_closed():
+            # Without a pty, closing the channel does not signal the remote loop;
+            # kill its process group (sshd makes the session a group leader).
+            with contextlib.suppress(asyncio.TimeoutError, asyncssh.Error, OSError):
+                await asyncio.wait_for(
+                    conn.run(f"kill -TERM -{pid} 2>/dev/null || kill -TERM {pid}"), 3)
+        if sampler is not None:
+            sampler.close()
+        conn.close()
+        with contextlib.suppress(asyncio.TimeoutError, OSError, asyncssh.Error):
+            await asyncio.wait_for(conn.wait_closed(), 3)
+
+    def _require(self) -> asyncssh.SSHClientConnection:
+        if self._conn is None or self._conn.is_closed():
+            raise TransportError("not connected")
+        return self._conn

@@ -1,0 +1,29 @@
+"""Shared fixtures. Others may add theirs here; keep each one small and documented."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.sshlab import SshLab
+
+
+@pytest.fixture
+def ssh_lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SshLab]:
+    """A temp HOME with SSH client keys plus real sshd daemons on loopback, all stopped
+    (with every connection they served) when the test ends, pass or fail."""
+    lab = SshLab(tmp_path / "sshlab", monkeypatch)
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use the lab carry the `sshd` marker, so `pytest -m sshd` (or `-m 'not
+    sshd'`) selects them without every test remembering to mark itself."""
+    for item in items:
+        if "ssh_lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.sshd)
