@@ -6,10 +6,13 @@ in the core (fleet, store); screens only render and take keys.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
 
 from textual import on
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import Worker, WorkerState
 
@@ -17,6 +20,10 @@ from console.fleet.fleet import Fleet
 from console.inventory import Inventory
 from console.screens.main import MainScreen
 from themes.palettes import DEFAULT_THEME, PALETTES
+
+
+def _runner(screen: Screen[object], action: str) -> Callable[[], Awaitable[object]]:
+    return lambda: screen.run_action(action)
 
 
 def _css_path() -> str:
@@ -43,6 +50,20 @@ class OpsConsole(App[None]):
 
     async def on_unmount(self) -> None:
         await self.fleet.stop()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every key binding of the screen is also a palette command: one definition
+        (the Binding) feeds the key, the footer, the help screen and the palette."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for binding in (*screen.BINDINGS, *getattr(screen.focused, "BINDINGS", ())):
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if binding.action in seen:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(binding.description, f"key: {binding.key}",
+                                _runner(screen, binding.action))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

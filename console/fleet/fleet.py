@@ -10,6 +10,8 @@ import asyncio
 import contextlib
 import time
 
+import asyncssh
+
 from console.fleet.alert_events import Severity
 from console.fleet.bus import EventBus
 from console.fleet.events import HostState, HostStateChanged, SampleArrived
@@ -18,7 +20,8 @@ from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
 from console.metrics.alerts import AlertEngine
 from console.metrics.thresholds import ThresholdSet, thresholds_for_host
-from console.transport.base import Transport
+from console.transport import hostkeys
+from console.transport.base import CommandResult, Transport
 from console.transport.jump import JumpPool
 from console.transport.local import LocalTransport
 from console.transport.ssh import SSHTransport, connect_options
@@ -90,6 +93,24 @@ class Fleet:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
         await self.jumps.close()
+
+    async def run(self, host: str, command: str, timeout: float = 30.0) -> CommandResult:
+        """Run one command on a host over its existing connection (one channel, no
+        new handshake). Raises TransportError when the host is not connected."""
+        return await self.supervisors[host].transport.run(command, timeout)
+
+    async def fetch_host_key(self, host: str) -> asyncssh.SSHKey:
+        """The key the host presents now, fetched without logging in, for the user to
+        compare with what they expect before trusting it."""
+        h = self.inventory.host(host)
+        tunnel = await self.jumps.get(h.jump) if h.jump else ()
+        return await hostkeys.fetch_host_key(h, tunnel)
+
+    def accept_host_key(self, host: str, key: asyncssh.SSHKey) -> str:
+        """Trust `key` for the host (the user confirmed its fingerprint) and retry now."""
+        line = hostkeys.accept_host_key(self.inventory.host(host), key)
+        self.reconnect(host)
+        return line
 
     def reconnect(self, host: str) -> None:
         self.supervisors[host].request_reconnect()

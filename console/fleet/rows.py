@@ -26,10 +26,10 @@ class Column:
     numeric: bool = True
 
 
+# Figures first and the reason last, so an 80-column terminal still shows what matters.
 COLUMNS: tuple[Column, ...] = (
-    Column("host", "Host", 18, numeric=False),
-    Column("group", "Group", 10, numeric=False),
-    Column("state", "State", 24, numeric=False),
+    Column("host", "Host", 16, numeric=False),
+    Column("state", "State", 12, numeric=False),
     Column("cpu", "CPU%", 6),
     Column("mem", "Mem%", 6),
     Column("load", "Load1", 6),
@@ -38,6 +38,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("tx", "Net tx/s", 8),
     Column("rtt", "RTT ms", 7),
     Column("age", "Age", 5),
+    Column("group", "Group", 10, numeric=False),
+    Column("detail", "Detail", 48, numeric=False),
 )
 
 # Which alert metric colours which column.
@@ -47,34 +49,41 @@ COLUMN_METRIC = {"cpu": "cpu", "mem": "memory", "load": "load_per_core", "disk":
 SeverityLookup = Callable[[str, str], str | None]  # (host, metric) -> "warn"/"crit"/None
 
 
-def state_text(view: HostView, now: float) -> tuple[str, str]:
+def state_text(view: HostView, now: float) -> tuple[str, str, str]:
+    """(short state, why, level): the short label fits a narrow column, the reason
+    goes to the detail column."""
     status = view.status
     state = status.state
     if state is HostState.UP:
         if view.is_stale(now):
-            return f"stale ({fmt.duration(view.age_s(now))})", STALE
-        return "up", OK
+            return f"stale {fmt.duration(view.age_s(now))}", "no recent sample", STALE
+        return "up", "", OK
     if state is HostState.STALE:
-        return f"stale: {status.reason}" if status.reason else "stale", STALE
+        return "stale", status.reason, STALE
     if state is HostState.CONNECTING:
-        return "connecting…", MUTED
+        return "connecting…", status.reason, MUTED
     retry = ""
     if status.retry_at is not None:
-        retry = f" in {max(0, round(status.retry_at - now))}s"
+        retry = f"{max(0, round(status.retry_at - now))}s"
     if state is HostState.RECONNECTING:
-        return f"reconnecting{retry}: {status.reason}", WARN
+        return f"retry in {retry}" if retry else "reconnecting", status.reason, WARN
     if state is HostState.UNREACHABLE:
-        return f"unreachable: {status.reason}{' · retry' + retry if retry else ''}", DOWN
-    return f"{state.value}: {status.reason}" if status.reason else state.value, DOWN
+        reason = f"{status.reason} (retry in {retry})" if retry else status.reason
+        return "unreachable", reason, DOWN
+    return _SHORT.get(state, state.value), status.reason, DOWN
+
+
+_SHORT = {HostState.AUTH_FAILED: "auth failed", HostState.HOSTKEY_UNKNOWN: "key unknown",
+          HostState.HOSTKEY_CHANGED: "KEY CHANGED"}
 
 
 def row_cells(view: HostView, now: float | None = None,
               severity: SeverityLookup | None = None) -> dict[str, tuple[str, str]]:
     """Column key -> (text, level) for one host."""
     now = time.time() if now is None else now
-    state, state_level = state_text(view, now)
+    state, reason, state_level = state_text(view, now)
     cells = {"host": (view.host.name, OK), "group": (view.host.group, MUTED),
-             "state": (state, state_level)}
+             "state": (state, state_level), "detail": (reason, state_level)}
     s = view.sample
     stale = s is None or view.is_stale(now)
     values = {
@@ -98,8 +107,10 @@ def row_cells(view: HostView, now: float | None = None,
 def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | str]:
     """Sort key: unknown values sort last whatever the direction."""
     s = view.sample
-    if column in ("host", "group"):
-        return (0, view.host.name if column == "host" else view.host.group)
+    if column in ("host", "group", "detail"):
+        text = {"host": view.host.name, "group": view.host.group,
+                "detail": view.status.reason}[column]
+        return (0, text)
     if column == "state":
         return (0, _STATE_RANK.get(view.status.state, 0))
     attr = {"cpu": "cpu_pct", "mem": "mem_pct", "load": "load1", "disk": "disk_max_pct",

@@ -1,16 +1,22 @@
-"""The main screen: summary bar, fleet table, filter; later panes plug in beside it."""
+"""The main screen: summary bar, fleet table, alerts; later panes plug in beside it."""
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import DataTable, Footer, Input
 
 from console.fleet.alert_events import Severity
+from console.fleet.events import HostState
 from console.fleet.fleet import Fleet
+from console.screens.help import HelpScreen
+from console.screens.modals.confirm import ConfirmModal
+from console.transport.errors import TransportError
+from console.transport.hostkeys import fingerprint
+from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable
 from console.widgets.summary_bar import SummaryBar
 
@@ -21,9 +27,13 @@ REFRESH_S = 0.5
 
 class MainScreen(Screen[None]):
     BINDINGS = [
+        Binding("enter", "open_host", "Details", id="main.open_host"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
         Binding("r", "reconnect", "Reconnect", id="main.reconnect"),
+        Binding("k", "accept_key", "Trust host key", show=False, id="main.accept_key"),
+        Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
+        Binding("question_mark", "help", "Help", id="main.help"),
     ]
 
     def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "") -> None:
@@ -38,26 +48,52 @@ class MainScreen(Screen[None]):
         with Horizontal(id="body"), Vertical(id="fleet-column"):
             yield FleetTable(self.fleet.model, self.fleet.severity_level, id="fleet")
             yield Input(placeholder="filter by name, group or tag", id="filter")
+            yield AlertsPanel(id="alerts")
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.refresh_fleet)
-        self.query_one(FleetTable).focus()
+        self.table.focus()
+
+    @property
+    def table(self) -> FleetTable:
+        return self.query_one(FleetTable)
 
     def refresh_fleet(self) -> None:
-        table = self.query_one(FleetTable)
         dirty = self.fleet.model.take_dirty()
         self._ticks += 1
         # Ages and "retry in N s" move every second even without new samples, so once
         # a second every row is looked at; cells whose text is unchanged are skipped.
-        names = self.fleet.model.views if self._ticks % 2 == 0 else dirty
+        every_second = self._ticks % 2 == 0
+        names = self.fleet.model.views if every_second else dirty
         with self.app.batch_update():
-            table.refresh_rows(names, resort=self._ticks % 2 == 0)
+            self.table.refresh_rows(names, resort=every_second)
             counts = self.fleet.alerts.severity_counts()
             self.query_one(SummaryBar).refresh_summary(
                 warn=counts[Severity.WARNING], crit=counts[Severity.CRITICAL])
+            if every_second or dirty:
+                self.query_one(AlertsPanel).show(self.fleet.alerts.active_alerts())
 
     # -- actions ----------------------------------------------------------------------
+    def action_open_host(self) -> None:
+        name = self.table.selected_host()
+        if name is None:
+            return
+        from console.screens.host_detail import HostDetailScreen
+
+        self.app.push_screen(HostDetailScreen(self.fleet, name))
+
+    @on(DataTable.RowSelected, "#fleet")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_host()
+
+    @on(DataTable.RowSelected, "#alerts")
+    def _alert_selected(self, event: DataTable.RowSelected) -> None:
+        host = str(event.row_key.value).split("\0", 1)[0]
+        if host in self.fleet.model.views:
+            self.table.move_cursor(row=self.table.get_row_index(host))
+            self.table.focus()
+
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("visible")
@@ -67,21 +103,61 @@ class MainScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("visible")
-        self.query_one(FleetTable).set_filter("")
-        self.query_one(FleetTable).focus()
+        self.table.set_filter("")
+        self.table.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(FleetTable).set_filter(event.value)
+        self.table.set_filter(event.value)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one(FleetTable).focus()
+        self.table.focus()
+
+    def action_focus_alerts(self) -> None:
+        panel = self.query_one(AlertsPanel)
+        if panel.row_count:
+            panel.focus()
+        else:
+            self.notify("no active alerts", timeout=2)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen([*self.BINDINGS, *FleetTable.BINDINGS]))
 
     def action_reconnect(self) -> None:
-        table = self.query_one(FleetTable)
-        name = table.selected_host()
+        name = self.table.selected_host()
         if name is None:
             return
         self.fleet.reconnect(name)
         self.notify(f"reconnecting {name} now", timeout=2)
+
+    def action_accept_key(self) -> None:
+        name = self.table.selected_host()
+        if name is None:
+            return
+        state = self.fleet.model.views[name].status.state
+        if state not in (HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED):
+            self.notify(f"{name}: its host key is not in question ({state.value})", timeout=3)
+            return
+        self._offer_key(name, changed=state is HostState.HOSTKEY_CHANGED)
+
+    @work(exclusive=True, group="hostkey")
+    async def _offer_key(self, name: str, changed: bool) -> None:
+        try:
+            key = await self.fleet.fetch_host_key(name)
+        except TransportError as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        host = self.fleet.inventory.host(name)
+        body = (f"{host.address}:{host.port or 22} presents\n\n    {fingerprint(key)}\n\n"
+                "Compare it with the fingerprint from the host's owner or console "
+                "(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) before trusting it.")
+        danger = ("The key DIFFERS from the one in known_hosts. This is what a "
+                  "man-in-the-middle attack looks like; trust it only if you know the "
+                  "host was rebuilt.") if changed else ""
+        trusted = await self.app.push_screen_wait(ConfirmModal(
+            f"Trust the host key of {name}?", body, confirm_label="Trust key",
+            danger=danger, type_to_confirm=name if changed else None))
+        if trusted:
+            self.fleet.accept_host_key(name, key)
+            self.notify(f"{name}: key trusted, connecting", timeout=3)

@@ -5,6 +5,7 @@ SQLite through aiosqlite; one file shared by every console on the jump host. Imp
 """
 
 from console.store.errors import StoreBusy, StoreError, StoreTooNew, StoreUnavailable
+from console.store.handoff import ActiveAlert, build_handoff
 from console.store.models import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -23,6 +24,7 @@ from console.store.watcher import DataVersionWatcher
 __all__ = [
     "MARK_CLOSE",
     "MARK_OPEN",
+    "ActiveAlert",
     "Burst",
     "DataVersionWatcher",
     "Incident",
@@ -36,6 +38,7 @@ __all__ = [
     "StoreError",
     "StoreTooNew",
     "StoreUnavailable",
+    "build_handoff",
     "group_bursts",
     "resolve_db_path",
 ]

@@ -23,7 +23,7 @@ from console.store.author import current_author
 from console.store.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from console.store.errors import StoreError
 from console.store.models import Incident, Note, Presence, SearchHit
-from console.store.outbox import PendingWriter
+from console.store.outbox import PendingNote, PendingWriter
 from console.store.search import search as _search
 from console.store.timeline import alerts_still_firing
 from console.store.watcher import DEFAULT_INTERVAL, DataVersionWatcher
@@ -185,13 +185,13 @@ class Store:
         """Other consoles open on this database now (this one excluded)."""
         return await _presence.who_is_here(self._db, self.console_id, stale_after)
 
-    async def close(self, pending_timeout: float = 2.0) -> list[Any]:
+    async def close(self, pending_timeout: float = 2.0) -> list[PendingNote]:
         """Flush the outbox (up to `pending_timeout`), leave presence, close both
         connections. Returns notes that could not be written (PendingNote)."""
         if self._closed:
             return []
         self._closed = True
-        unsaved: list[Any] = []
+        unsaved: list[PendingNote] = []
         try:
             for watcher in self._watchers:
                 watcher.stop()

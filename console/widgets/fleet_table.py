@@ -135,7 +135,8 @@ class FleetTable(DataTable[Text]):
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in COLUMNS]
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
-        self.sort_reverse = self.sort_column not in ("host", "group")  # worst (highest) first
+        # Figures sort worst (highest) first; names alphabetically.
+        self.sort_reverse = self.sort_column not in ("host", "group", "detail")
         self.apply_sort()
         self.notify(f"sorted by {self.sort_column}", timeout=1.5)
 

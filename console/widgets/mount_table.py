@@ -1,0 +1,75 @@
+"""Every mounted filesystem of one host: space and inodes, coloured by its alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from console import format as fmt
+from console.fleet.alert_events import Severity
+from console.metrics.raw import Filesystem
+from console.widgets.detail_table import (
+    CRIT,
+    MUTED,
+    OK,
+    STALE,
+    UNKNOWN,
+    WARN,
+    Cell,
+    Col,
+    DetailTable,
+)
+
+SEVERITY_LEVEL = {Severity.OK: OK, Severity.WARNING: WARN, Severity.CRITICAL: CRIT,
+                  Severity.UNKNOWN: UNKNOWN}
+
+
+def compact_size(n: float | None) -> str:
+    """1K-based sizes in at most 7 characters ("931.5G"), as `df -h` prints them."""
+    if n is None:
+        return fmt.DASH
+    value = float(n)
+    for unit in ("B", "K", "M", "G", "T", "P"):
+        if abs(value) < 1024 or unit == "P":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return fmt.DASH  # unreachable
+
+
+def mount_rows(filesystems: Sequence[Filesystem], severities: Mapping[str, Severity],
+               stale: bool) -> dict[str, list[Cell]]:
+    """Mount -> cells; `severities` maps alert keys ("disk:/var") to their severity."""
+    rows: dict[str, list[Cell]] = {}
+    for fs in sorted(filesystems, key=lambda f: f.mount):
+        if fs.mount in rows:  # bind-mounted twice: once is enough
+            continue
+        disk = SEVERITY_LEVEL[severities.get(f"disk:{fs.mount}", Severity.OK)]
+        inodes = SEVERITY_LEVEL[severities.get(f"inodes:{fs.mount}", Severity.OK)]
+        worst = max((disk, inodes), key=(OK, UNKNOWN, WARN, CRIT).index)
+        if stale:
+            disk = inodes = worst = STALE
+        plain = STALE if stale else OK
+        dim = STALE if stale else MUTED
+        rows[fs.mount] = [
+            (fs.mount, worst), (fs.device, dim), (fs.fstype or fmt.DASH, dim),
+            (compact_size(fs.total), plain), (compact_size(fs.used), plain),
+            (compact_size(fs.available), plain), (fmt.pct(fs.used_pct).strip(), disk),
+            (fmt.pct(fs.inodes_pct).strip(), inodes),
+        ]
+    return rows
+
+
+class MountTable(DetailTable):
+    COLUMNS = (
+        Col("mount", "Mount", None, numeric=False),
+        Col("device", "Device", None, numeric=False),
+        Col("fstype", "Type", 6, numeric=False),
+        Col("size", "Size", 7),
+        Col("used", "Used", 7),
+        Col("avail", "Avail", 7),
+        Col("use", "Use%", 5),
+        Col("inodes", "Inode%", 6),
+    )
+
+    def show(self, filesystems: Sequence[Filesystem], severities: Mapping[str, Severity],
+             stale: bool) -> None:
+        self.sync(mount_rows(filesystems, severities, stale))

@@ -1,0 +1,35 @@
+"""Top processes of one host (by CPU or by memory), from the detail screen's probe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from console import format as fmt
+from console.metrics.parsers.ps import ProcessInfo
+from console.widgets.detail_table import MUTED, OK, STALE, Cell, Col, DetailTable
+from console.widgets.mount_table import compact_size
+
+
+class ProcessTable(DetailTable):
+    """Rows keyed by rank, so a new top process rewrites cells in place, in order."""
+
+    COLUMNS = (
+        Col("pid", "PID", 7),
+        Col("user", "User", 9, numeric=False),
+        Col("cpu", "CPU%", 5),
+        Col("mem", "Mem%", 5),
+        Col("rss", "RSS", 7),
+        Col("command", "Command", None, numeric=False),
+    )
+
+    def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:
+        plain = STALE if stale else OK
+        dim = STALE if stale else MUTED
+        rows: dict[str, list[Cell]] = {}
+        for rank, p in enumerate(processes):
+            rows[str(rank)] = [
+                (str(p.pid), dim), (p.user, dim), (fmt.num(p.cpu_pct, 1), plain),
+                (fmt.num(p.mem_pct, 1), plain), (compact_size(p.rss), plain),
+                (p.command or fmt.DASH, plain),
+            ]
+        self.sync(rows)

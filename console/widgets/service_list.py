@@ -1,0 +1,26 @@
+"""The services a host's inventory lists (`console_services`) and their state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from console.fleet.host_probe import ServiceState
+from console.widgets.detail_table import MUTED, STALE, Cell, Col, DetailTable
+from console.widgets.mount_table import SEVERITY_LEVEL
+
+
+class ServiceList(DetailTable):
+    COLUMNS = (
+        Col("service", "Service", None, numeric=False),
+        Col("state", "State", None, numeric=False),
+        Col("detail", "Detail", None, numeric=False),
+    )
+
+    def show(self, states: Sequence[ServiceState], stale: bool) -> None:
+        rows: dict[str, list[Cell]] = {}
+        for s in states:
+            level = STALE if stale else SEVERITY_LEVEL.get(s.severity, MUTED)
+            detail = s.detail or (s.command or "systemctl is-active")
+            rows[s.name] = [(s.name, STALE if stale else "ok"), (s.state, level),
+                            (detail, STALE if stale else MUTED)]
+        self.sync(rows)

@@ -1,0 +1,109 @@
+"""The real Textual app, driven by Pilot, against real sshd hosts on loopback."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from console.app import OpsConsole
+from console.format import DASH
+from console.inventory import Inventory, load_inventory
+from console.screens.help import HelpScreen
+from console.screens.modals.confirm import ConfirmModal
+from console.widgets.fleet_table import FleetTable
+from console.widgets.summary_bar import SummaryBar
+from tests.sshlab import SshLab, loopback_addresses
+
+
+def cells(app: OpsConsole, host: str) -> dict[str, str]:
+    table = app.screen.query_one(FleetTable)
+    row = table.get_row(host)
+    return {str(col.key.value): cell.plain for col, cell in zip(table.ordered_columns, row,
+                                                               strict=True)}
+
+
+async def until(pilot, predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await pilot.pause(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.mark.sshd
+async def test_fleet_table_shows_live_hosts_and_a_host_going_down(ssh_lab: SshLab) -> None:
+    sshd_a = ssh_lab.start_daemon(loopback_addresses(2, first=70))
+    sshd_b = ssh_lab.start_daemon(loopback_addresses(1, first=72))
+    inventory = load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd_a, sshd_b)))
+    app = OpsConsole(inventory)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: all(cells(app, h)["cpu"].strip() not in (DASH, "")
+                                       for h in ("host-1", "host-2", "host-3")),
+                    15, "cpu figures on every row")
+        row = cells(app, "host-1")
+        assert row["state"] == "up"
+        assert row["group"] == "lab"
+        assert 0 <= float(row["cpu"]) <= 100
+        assert 0 < float(row["mem"]) < 100
+        assert float(row["rtt"]) > 0
+        assert "3 up" in str(app.screen.query_one(SummaryBar).render())
+
+        sshd_b.stop()
+        await until(pilot, lambda: cells(app, "host-3")["state"].startswith(
+            ("retry in", "unreachable")), 15, "host-3 shown down")
+        # First the broken link, then each retry's own reason.
+        await until(pilot, lambda: "connection refused" in cells(app, "host-3")["detail"],
+                    15, "the retry's reason on screen")
+        # Its old figures are not presented as live: the age keeps growing, and the
+        # row is styled stale; the other hosts keep updating.
+        assert cells(app, "host-1")["state"] == "up"
+        summary = str(app.screen.query_one(SummaryBar).render())
+        assert "1 down" in summary and "2 up" in summary
+
+
+@pytest.mark.sshd
+async def test_unknown_host_key_is_trusted_only_through_the_dialog(ssh_lab: SshLab) -> None:
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=74), trust=False)
+    inventory = load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd)))
+    app = OpsConsole(inventory)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: cells(app, "host-1")["state"] == "key unknown",
+                    15, "host key unknown shown")
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), 10, "the dialog")
+        body = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "SHA256:" in body
+        await pilot.press("escape")  # declined: nothing trusted
+        await pilot.pause(0.5)
+        assert cells(app, "host-1")["state"] == "key unknown"
+        assert "not in known_hosts" in cells(app, "host-1")["detail"]
+        assert ssh_lab.known_hosts_path.read_text().strip() == ""
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), 10, "the dialog")
+        await pilot.click("#confirm")
+        await until(pilot, lambda: cells(app, "host-1")["state"] == "up", 15, "host up")
+        assert str(sshd.port) in ssh_lab.known_hosts_path.read_text()
+
+
+async def test_local_machine_help_and_palette() -> None:
+    app = OpsConsole(Inventory.local_only())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: cells(app, "localhost")["mem"].strip() not in (DASH, ""),
+                    10, "local figures")
+        assert "this machine" in str(app.screen.query_one(SummaryBar).render())
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Filter")
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.query_one("#filter").has_focus
+        await pilot.press(*"nomatch")
+        await pilot.pause(0.3)
+        assert app.screen.query_one(FleetTable).row_count == 0
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        assert app.screen.query_one(FleetTable).row_count == 1
