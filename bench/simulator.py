@@ -100,10 +100,12 @@ class SimHost:
     procs: int = 150
     ctxt: int = 0
     forks: int = 0
-    nics: list[list[int]] = field(default_factory=list)  # [rx_b, rx_p, rx_err, rx_drop, tx_b, tx_p]
+    # per interface: rx bytes, rx packets, rx errs, rx drop, tx bytes, tx packets
+    nics: list[list[int]] = field(default_factory=list)
     nic_rates: list[float] = field(default_factory=list)
     nic_names: list[str] = field(default_factory=list)
-    disk: list[int] = field(default_factory=lambda: [0] * 6)  # reads, rsect, writes, wsect, ticks, queue
+    # reads, sectors read, writes, sectors written, io ticks, queue time
+    disk: list[int] = field(default_factory=lambda: [0] * 6)
     disk_name: str = "sda"
     mounts: list[Mount] = field(default_factory=list)
     static: dict[str, str] = field(default_factory=dict)

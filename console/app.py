@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
+from pathlib import Path
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -19,6 +20,10 @@ from textual.worker import Worker, WorkerState
 from console.fleet.fleet import Fleet
 from console.inventory import Inventory
 from console.screens.main import MainScreen
+from console.store.errors import StoreUnavailable
+from console.store.outbox import PendingNote
+from console.store.session import open_console_store
+from console.store.store import Store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
 
@@ -34,22 +39,45 @@ class OpsConsole(App[None]):
     CSS_PATH = _css_path()
     TITLE = "opsconsole"
 
-    def __init__(self, inventory: Inventory, *, read_only: bool = False) -> None:
+    def __init__(self, inventory: Inventory, *, read_only: bool = False,
+                 db_path: Path | None = None) -> None:
         super().__init__()
         self.inventory = inventory
         self.read_only = read_only
+        self.db_path = db_path
         self.fleet = Fleet(inventory)
+        self.store: Store | None = None
+        self.unsaved: list[PendingNote] = []  # notes the database never took, for the CLI
         for name, palette in PALETTES.items():
             self.register_theme(Theme(name=name, **palette))  # type: ignore[arg-type]
         self.theme = DEFAULT_THEME
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         source = str(self.inventory.path) if self.inventory.path else "this machine"
-        self.push_screen(MainScreen(self.fleet, read_only=self.read_only, source=source))
+        self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
+        await self.push_screen(self.main_screen)
         self.fleet.start()
+        self._open_notes()
+
+    @work(group="notes-open", exit_on_error=False)
+    async def _open_notes(self) -> None:
+        if self.db_path is None:
+            self.main_screen.notes_unavailable("no database path")
+            return
+        try:
+            self.store = await open_console_store(
+                self.db_path, [h.name for h in self.inventory.hosts], self.fleet.bus)
+        except StoreUnavailable as exc:
+            # The console keeps running without notes; the reason names the path.
+            self.main_screen.notes_unavailable(str(exc))
+            return
+        self.main_screen.attach_store(self.store)
 
     async def on_unmount(self) -> None:
         await self.fleet.stop()
+        if self.store is not None:
+            self.store.outbox.on_change = None  # the screens are gone
+            self.unsaved = await self.store.close(pending_timeout=5.0)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key binding of the screen is also a palette command: one definition

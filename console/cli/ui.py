@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from console.inventory import Inventory, load_inventory
+from console.store.locate import inventory_db_setting
+from console.store.paths import resolve_db_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +17,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     inventory = load_inventory(args.inventory) if args.inventory else Inventory.local_only()
+    db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 
-    OpsConsole(inventory, read_only=args.read_only).run()
+    app = OpsConsole(inventory, read_only=args.read_only or _read_only(inventory),
+                     db_path=db_path)
+    app.run()
+    if app.unsaved:
+        # Nothing a user wrote is ever silently lost: print what the database refused.
+        print(f"opsconsole: {len(app.unsaved)} note(s) could not be written to {db_path}:",
+              file=sys.stderr)
+        for pending in app.unsaved:
+            print(f"--- {pending.author} ({pending.error or 'not written'})\n{pending.body}",
+                  file=sys.stderr)
+        return 1
     return 0
+
+
+def _read_only(inventory: Inventory) -> bool:
+    return bool(inventory.setting("console_read_only")) if inventory.path else False

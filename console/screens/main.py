@@ -6,18 +6,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from console.fleet.alert_events import Severity
 from console.fleet.events import HostState
 from console.fleet.fleet import Fleet
 from console.screens.help import HelpScreen
+from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
 from console.transport.errors import TransportError
 from console.transport.hostkeys import fingerprint
 from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable
+from console.widgets.notes_pane import NoteInput, NotesPane
 from console.widgets.summary_bar import SummaryBar
 
 #: How often the screen pulls changed hosts from the model: one repaint per tick,
@@ -25,7 +26,11 @@ from console.widgets.summary_bar import SummaryBar
 REFRESH_S = 0.5
 
 
-class MainScreen(Screen[None]):
+#: Below this width the notes pane starts hidden (toggle with n).
+NOTES_MIN_WIDTH = 140
+
+
+class MainScreen(NotesMixin):
     BINDINGS = [
         Binding("enter", "open_host", "Details", id="main.open_host"),
         Binding("slash", "filter", "Filter", id="main.filter"),
@@ -34,6 +39,7 @@ class MainScreen(Screen[None]):
         Binding("k", "accept_key", "Trust host key", show=False, id="main.accept_key"),
         Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
         Binding("question_mark", "help", "Help", id="main.help"),
+        *NOTES_BINDINGS,
     ]
 
     def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "") -> None:
@@ -45,14 +51,17 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(self.fleet.model, read_only=self.read_only, source=self.source)
-        with Horizontal(id="body"), Vertical(id="fleet-column"):
-            yield FleetTable(self.fleet.model, self.fleet.severity_level, id="fleet")
-            yield Input(placeholder="filter by name, group or tag", id="filter")
-            yield AlertsPanel(id="alerts")
+        with Horizontal(id="body"):
+            with Vertical(id="fleet-column"):
+                yield FleetTable(self.fleet.model, self.fleet.severity_level, id="fleet")
+                yield Input(placeholder="filter by name, group or tag", id="filter")
+                yield AlertsPanel(id="alerts")
+            yield NotesPane(id="notes")
         yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_S, self.refresh_fleet)
+        self.notes.display = self.app.size.width >= NOTES_MIN_WIDTH
         self.table.focus()
 
     @property
@@ -122,7 +131,8 @@ class MainScreen(Screen[None]):
             self.notify("no active alerts", timeout=2)
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen([*self.BINDINGS, *FleetTable.BINDINGS]))
+        self.app.push_screen(HelpScreen([*self.BINDINGS, *FleetTable.BINDINGS,
+                                         *NoteInput.BINDINGS]))
 
     def action_reconnect(self) -> None:
         name = self.table.selected_host()
@@ -141,7 +151,7 @@ class MainScreen(Screen[None]):
             return
         self._offer_key(name, changed=state is HostState.HOSTKEY_CHANGED)
 
-    @work(exclusive=True, group="hostkey")
+    @work(exclusive=True, group="hostkey", exit_on_error=False)
     async def _offer_key(self, name: str, changed: bool) -> None:
         try:
             key = await self.fleet.fetch_host_key(name)

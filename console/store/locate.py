@@ -6,24 +6,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.store.paths import resolve_db_path
+
+if TYPE_CHECKING:
+    from console.inventory import Inventory
 
 INVENTORY_DB_VAR = "console_notes_db"
 
 
-def _inventory_db(inventory: object) -> str | None:
-    """`console_notes_db` from the inventory; hosts carry `all` vars merged, so the
-    first host that has it is enough. A relative path is relative to the inventory."""
-    for host in getattr(inventory, "hosts", ()):
-        value = host.vars.get(INVENTORY_DB_VAR)
-        if value:
-            path = Path(os.path.expanduser(str(value)))
-            base = getattr(inventory, "path", None)
-            if not path.is_absolute() and base is not None:
-                path = Path(base).parent / path
-            return str(path)
-    return None
+def inventory_db_setting(inventory: Inventory) -> str | None:
+    """`console_notes_db` from the inventory's `all` vars; a relative path is relative
+    to the inventory file, so a team can keep both side by side."""
+    value = inventory.setting(INVENTORY_DB_VAR) if inventory.path else None
+    if not value:
+        return None
+    path = Path(os.path.expanduser(str(value)))
+    if not path.is_absolute() and inventory.path is not None:
+        path = Path(inventory.path).parent / path
+    return str(path)
 
 
 def locate(db: str | None, inventory_path: str | None,
@@ -35,4 +37,4 @@ def locate(db: str | None, inventory_path: str | None,
 
     inventory = load_inventory(inventory_path)
     hosts = tuple(h.name for h in inventory.hosts)
-    return resolve_db_path(db, _inventory_db(inventory), env), hosts
+    return resolve_db_path(db, inventory_db_setting(inventory), env), hosts

@@ -27,17 +27,18 @@ LEVELS = (OK, MUTED, STALE, WARN, CRIT, UNKNOWN)
 Cell = tuple[str, str]  # (text, level)
 
 
-#: Longest text in an auto-width column: a hostile 500-character mount point or
-#: process name must not push every other column off the screen.
-MAX_CHARS = 48
+#: Longest text in an auto-width column by default: a hostile 500-character mount
+#: point or process name must not push every other column off the screen.
+MAX_CHARS = 40
 
 
 @dataclass(frozen=True, slots=True)
 class Col:
     key: str
     label: str
-    width: int | None  # None: as wide as the content, up to MAX_CHARS
+    width: int | None  # None: as wide as the content, up to max_chars
     numeric: bool = True
+    max_chars: int = MAX_CHARS
 
 
 def one_line(text: str) -> str:
@@ -49,7 +50,7 @@ class DetailTable(DataTable[Text]):
     COLUMNS: tuple[Col, ...] = ()
     COMPONENT_CLASSES = {f"detail-table--{level}" for level in LEVELS}
     DEFAULT_CSS = """
-    DetailTable { height: auto; max-height: 100%; background: $surface; }
+    DetailTable { height: auto; overflow-x: hidden; background: $surface; }
     DetailTable > .detail-table--ok { color: $text; }
     DetailTable > .detail-table--muted { color: $text-muted; }
     DetailTable > .detail-table--stale { color: $text-disabled; text-style: italic; }
@@ -61,7 +62,9 @@ class DetailTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="none", zebra_stripes=True,  # type: ignore[arg-type]
                          show_cursor=False, **kwargs)
-        self.can_focus = False  # the page scrolls, not each table
+        # The page scrolls, not each table; the most useful columns come first, so a
+        # narrow terminal clips only the least useful ones on the right.
+        self.can_focus = False
         self._cells: dict[tuple[str, str], Cell] = {}
         self._order: list[str] = []
 
@@ -74,8 +77,8 @@ class DetailTable(DataTable[Text]):
         text, level = cell
         style = self.get_component_rich_style(f"detail-table--{level}", partial=True)
         shown = one_line(text)
-        if col.width is None and len(shown) > MAX_CHARS:
-            shown = shown[:MAX_CHARS - 1] + "…"
+        if col.width is None and len(shown) > col.max_chars:
+            shown = shown[:col.max_chars - 1] + "…"
         return Text(shown, style=style, no_wrap=True, overflow="ellipsis",
                     justify="right" if col.numeric else "left")
 
@@ -113,6 +116,10 @@ class DetailTable(DataTable[Text]):
         """Keep the last rows on screen, but never looking as if they were current."""
         self.sync({key: [(self._cells[(key, col.key)][0], STALE) for col in self.COLUMNS]
                    for key in self._order})
+
+    def cell_level(self, row: str, column: str) -> str:
+        """The level ("ok", "warn", "crit", "stale", ...) a cell is styled with."""
+        return self._cells[(row, column)][1]
 
     def cell_texts(self, column: str) -> list[str]:
         """The plain text of one column, top to bottom, as the table renders it."""

@@ -50,24 +50,26 @@ def mount_rows(filesystems: Sequence[Filesystem], severities: Mapping[str, Sever
         plain = STALE if stale else OK
         dim = STALE if stale else MUTED
         rows[fs.mount] = [
-            (fs.mount, worst), (fs.device, dim), (fs.fstype or fmt.DASH, dim),
-            (compact_size(fs.total), plain), (compact_size(fs.used), plain),
-            (compact_size(fs.available), plain), (fmt.pct(fs.used_pct).strip(), disk),
-            (fmt.pct(fs.inodes_pct).strip(), inodes),
+            (fs.mount, worst), (fmt.pct(fs.used_pct).strip(), disk),
+            (fmt.pct(fs.inodes_pct).strip(), inodes), (compact_size(fs.total), plain),
+            (compact_size(fs.used), plain), (compact_size(fs.available), plain),
+            (fs.fstype or fmt.DASH, dim), (fs.device, dim),
         ]
     return rows
 
 
 class MountTable(DetailTable):
+    """Use% and inode% right after the mount: on 80 columns they must stay visible."""
+
     COLUMNS = (
-        Col("mount", "Mount", None, numeric=False),
-        Col("device", "Device", None, numeric=False),
-        Col("fstype", "Type", 6, numeric=False),
+        Col("mount", "Mount", None, numeric=False, max_chars=32),
+        Col("use", "Use%", 5),
+        Col("inodes", "Inode%", 6),
         Col("size", "Size", 7),
         Col("used", "Used", 7),
         Col("avail", "Avail", 7),
-        Col("use", "Use%", 5),
-        Col("inodes", "Inode%", 6),
+        Col("fstype", "Type", 6, numeric=False),
+        Col("device", "Device", None, numeric=False, max_chars=32),
     )
 
     def show(self, filesystems: Sequence[Filesystem], severities: Mapping[str, Severity],

@@ -19,7 +19,7 @@ class ProcessTable(DetailTable):
         Col("cpu", "CPU%", 5),
         Col("mem", "Mem%", 5),
         Col("rss", "RSS", 7),
-        Col("command", "Command", None, numeric=False),
+        Col("command", "Command", None, numeric=False, max_chars=60),
     )
 
     def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:

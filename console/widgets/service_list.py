@@ -13,7 +13,7 @@ class ServiceList(DetailTable):
     COLUMNS = (
         Col("service", "Service", None, numeric=False),
         Col("state", "State", None, numeric=False),
-        Col("detail", "Detail", None, numeric=False),
+        Col("detail", "Detail", None, numeric=False, max_chars=80),
     )
 
     def show(self, states: Sequence[ServiceState], stale: bool) -> None:

@@ -1,0 +1,169 @@
+"""The notes side of the main screen: pane, live feed, incidents, search, handoff.
+
+A mixin so that main.py stays about the fleet. Store calls run in workers on the
+event loop; the store itself keeps SQLite off the loop (aiosqlite threads).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+from textual import on, work
+from textual.binding import Binding
+from textual.screen import Screen
+
+from console.fleet.fleet import Fleet
+from console.screens.handoff import HandoffScreen
+from console.screens.incidents import IncidentsScreen
+from console.screens.modals.incident import OpenIncidentModal
+from console.screens.search import SearchScreen
+from console.store.errors import StoreError
+from console.store.handoff import ActiveAlert, build_handoff
+from console.store.handoff_file import save_handoff
+from console.store.outbox import PendingNote
+from console.store.store import Store
+from console.widgets.notes_pane import NoteInput, NotesPane
+
+HANDOFF_SINCE_S = 8 * 3600
+PRESENCE_REFRESH_S = 5.0
+
+NOTES_BINDINGS = [
+    Binding("n", "toggle_notes", "Notes", id="notes.toggle"),
+    Binding("i", "open_incident", "Incident", id="notes.open_incident"),
+    Binding("I", "incidents", "Incidents", show=False, id="notes.incidents"),
+    Binding("f", "search_notes", "Search notes", show=False, id="notes.search"),
+    Binding("H", "handoff", "Handoff", id="notes.handoff"),
+]
+
+
+class NotesMixin(Screen[None]):
+    fleet: Fleet
+    store: Store | None = None
+
+    @property
+    def notes(self) -> NotesPane:
+        return self.query_one(NotesPane)
+
+    # -- the store arrives (or not) from the app -------------------------------------
+    def attach_store(self, store: Store) -> None:
+        self.store = store
+        store.outbox.on_change = self._pending_changed
+        self.notes.author = store.author
+        self._follow_notes()
+        self._keep_presence()
+
+    def notes_unavailable(self, reason: str) -> None:
+        self.notes.set_unavailable(reason)
+
+    def _require_store(self) -> Store | None:
+        if self.store is None:
+            reason = self.notes.unavailable or "the notes database is still opening"
+            self.notify(f"notes unavailable: {reason}", severity="warning", timeout=4)
+        return self.store
+
+    @work(group="notes-feed", exit_on_error=False)
+    async def _follow_notes(self) -> None:
+        store = self.store
+        assert store is not None
+        self.notes.add(await store.recent_notes(200))
+        await self._refresh_incident()
+        watcher = await store.watch()
+        async for batch in watcher:
+            self.notes.add(batch)
+            if any(n.category == "incident" for n in batch):
+                await self._refresh_incident()
+
+    @work(group="notes-presence", exit_on_error=False)
+    async def _keep_presence(self) -> None:
+        store = self.store
+        assert store is not None
+        while True:
+            with contextlib.suppress(StoreError):
+                self.notes.set_presence(store.author, await store.who_is_here())
+            await asyncio.sleep(PRESENCE_REFRESH_S)
+
+    async def _refresh_incident(self) -> None:
+        if self.store is None:
+            return
+        with contextlib.suppress(StoreError):
+            open_ones = await self.store.incidents(open_only=True)
+            self.notes.set_incident(open_ones[0] if open_ones else None)
+
+    def _pending_changed(self, pending: PendingNote) -> None:
+        if self.store is None:
+            return
+        self.notes.set_pending(self.store.outbox.pending)
+        if pending.state == "saved" and pending.note is not None:
+            self.notes.add([pending.note])
+        elif pending.state == "failed":
+            self.notify(f"note not saved: {pending.error}", severity="error", timeout=10)
+
+    # -- actions ------------------------------------------------------------------------
+    def action_toggle_notes(self) -> None:
+        pane = self.notes
+        if pane.display and pane.query_one(NoteInput).has_focus:
+            pane.display = False
+            self.query_one("#fleet").focus()
+            return
+        pane.display = True
+        pane.query_one(NoteInput).focus()
+
+    @on(NoteInput.Send)
+    def _send(self, event: NoteInput.Send) -> None:
+        store = self._require_store()
+        if store is None:
+            return
+        # Hosts are linked by @mention (the store resolves them), not by the selected
+        # row: a selection is too easy to forget when writing.
+        store.outbox.submit(event.text)
+        # Shown as pending at once; each failed attempt (a lock) updates the reason.
+        self.notes.set_pending(store.outbox.pending)
+
+    @on(NoteInput.Leave)
+    def _leave(self) -> None:
+        self.query_one("#fleet").focus()
+
+    @work(exclusive=True, group="incident", exit_on_error=False)
+    async def action_open_incident(self) -> None:
+        store = self._require_store()
+        if store is None:
+            return
+        answer = await self.app.push_screen_wait(OpenIncidentModal())
+        if answer is None:
+            return
+        title, severity = answer
+        try:
+            incident = await store.open_incident(title, severity)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notes.set_incident(incident)
+        self.notify(f"incident #{incident.id} open: notes now attach to it", timeout=4)
+
+    def action_incidents(self) -> None:
+        store = self._require_store()
+        if store is not None:
+            self.app.push_screen(IncidentsScreen(store))
+
+    def action_search_notes(self) -> None:
+        store = self._require_store()
+        if store is not None:
+            self.app.push_screen(SearchScreen(store))
+
+    @work(exclusive=True, group="handoff", exit_on_error=False)
+    async def action_handoff(self) -> None:
+        store = self._require_store()
+        if store is None:
+            return
+        alerts = [ActiveAlert(a.host, a.key, a.severity.name.lower(), a.opened, a.detail)
+                  for a in self.fleet.alerts.active_alerts()]
+        try:
+            report = await build_handoff(store, HANDOFF_SINCE_S, now=time.time(),
+                                         active_alerts=alerts)
+            path = await asyncio.to_thread(save_handoff, report, store.path)
+        except (StoreError, OSError) as exc:
+            self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.app.push_screen(HandoffScreen(report, str(path)))

@@ -1,0 +1,204 @@
+"""The shared notes pane: a chat-like timeline of people's notes and system events.
+
+Entries arrive from three places (the initial load, the live watcher, this console's
+own outbox) and are debounced here, so a burst of 50 "host went down" events lands as
+one grouped line rather than a wall. Every body is untrusted: it is sanitised and put
+in a rich Text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import RichLog, Static, TextArea
+
+from console.logs.sanitize import sanitize_for_display
+from console.store.models import Burst, Incident, Note, Presence
+from console.store.outbox import PendingNote
+from console.store.timeline import group_bursts, summarize_burst
+
+#: Entries are written after this long without a new one (or MAX_HOLD_S at most).
+#: System events wait longer: hosts failing together reach "unreachable" a second or
+#: two apart (jittered retries), and should still land as one grouped line.
+DEBOUNCE_S = 0.3
+SYSTEM_DEBOUNCE_S = 2.0
+MAX_HOLD_S = 8.0
+
+
+class NoteInput(TextArea):
+    """Multi-line input where Enter sends; Ctrl+J (or Alt+Enter) starts a new line."""
+
+    BINDINGS = [
+        Binding("enter", "send", "Send note", priority=True, id="notes.send"),
+        Binding("ctrl+j,alt+enter", "newline", "New line", id="notes.newline"),
+        Binding("escape", "leave", "Back to fleet", id="notes.leave"),
+    ]
+
+    class Send(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Leave(Message):
+        pass
+
+    def action_send(self) -> None:
+        text = self.text.strip()
+        if text:
+            self.post_message(self.Send(text))
+            self.clear()
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
+
+
+class NotesPane(Vertical):
+    COMPONENT_CLASSES = {"notes-pane--author", "notes-pane--time", "notes-pane--system",
+                         "notes-pane--alert", "notes-pane--resolved", "notes-pane--host",
+                         "notes-pane--incident"}
+    DEFAULT_CSS = """
+    NotesPane { width: 40%; min-width: 36; border-left: tall $panel; }
+    NotesPane #notes-header { height: auto; padding: 0 1; background: $panel; }
+    NotesPane #notes-log { height: 1fr; padding: 0 1; }
+    NotesPane #notes-pending { height: auto; padding: 0 1; color: $warning; }
+    NotesPane NoteInput { height: 4; }
+    NotesPane > .notes-pane--author { text-style: bold; color: $accent; }
+    NotesPane > .notes-pane--time { color: $text-muted; }
+    NotesPane > .notes-pane--system { color: $text-muted; text-style: italic; }
+    NotesPane > .notes-pane--alert { color: $warning; }
+    NotesPane > .notes-pane--resolved { color: $success; }
+    NotesPane > .notes-pane--host { color: $secondary; }
+    NotesPane > .notes-pane--incident { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._held: list[Note] = []
+        self._held_since = 0.0
+        self._last_arrival = 0.0
+        self._shown_ids: set[int] = set()
+        self.author = ""
+        self.others: list[Presence] = []
+        self.incident: Incident | None = None
+        self.unavailable = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="notes-header")
+        yield RichLog(id="notes-log", wrap=True, markup=False, highlight=False,
+                      max_lines=5000, auto_scroll=True)
+        yield Static(id="notes-pending")
+        yield NoteInput(id="note-input", soft_wrap=True, show_line_numbers=False)
+
+    def on_mount(self) -> None:
+        self.set_interval(0.1, self._flush_if_quiet)
+        self._render_header()
+
+    # -- state from the screen --------------------------------------------------------
+    def set_presence(self, author: str, others: Sequence[Presence]) -> None:
+        self.author, self.others = author, list(others)
+        self._render_header()
+
+    def set_incident(self, incident: Incident | None) -> None:
+        self.incident = incident
+        self._render_header()
+
+    def set_unavailable(self, reason: str) -> None:
+        self.unavailable = reason
+        self.query_one(NoteInput).disabled = True
+        self._render_header()
+
+    def set_pending(self, pending: Iterable[PendingNote]) -> None:
+        lines = []
+        for p in pending:
+            if p.kind != "human":
+                continue
+            why = f" ({p.error})" if p.error else ""
+            first = sanitize_for_display(p.body).splitlines()[0][:60] if p.body else ""
+            state = "not saved" if p.state == "failed" else "pending"
+            lines.append(f"⏳ {state}: {first}{why}")
+        widget = self.query_one("#notes-pending", Static)
+        widget.update(Text("\n".join(lines)))
+        widget.display = bool(lines)
+
+    def add(self, notes: Iterable[Note]) -> None:
+        """Queue entries; written once the stream pauses, grouped into bursts."""
+        now = time.monotonic()
+        fresh = [n for n in notes if n.id not in self._shown_ids]
+        if not fresh:
+            return
+        if not self._held:
+            self._held_since = now
+        self._held.extend(fresh)
+        self._shown_ids.update(n.id for n in fresh)
+        self._last_arrival = now
+
+    def flush(self) -> None:
+        if not self._held:
+            return
+        held, self._held = sorted(self._held, key=lambda n: n.id), []
+        log = self.query_one(RichLog)
+        for item in group_bursts(held):
+            log.write(self._entry_text(item))
+
+    def _flush_if_quiet(self) -> None:
+        if not self._held:
+            return
+        now = time.monotonic()
+        quiet = (SYSTEM_DEBOUNCE_S if all(n.is_system for n in self._held) else DEBOUNCE_S)
+        if now - self._last_arrival >= quiet or now - self._held_since >= MAX_HOLD_S:
+            self.flush()
+
+    # -- rendering ----------------------------------------------------------------------
+    def _style(self, name: str) -> object:
+        return self.get_component_rich_style(f"notes-pane--{name}", partial=True)
+
+    def _render_header(self) -> None:
+        header = self.query_one("#notes-header", Static)
+        if self.unavailable:
+            header.update(Text(f"Notes unavailable: {self.unavailable}",
+                               style=self._style("incident")))
+            return
+        text = Text("Notes", style="bold")
+        names = sorted({p.author for p in self.others})
+        here = [self.author or "you", *names]
+        text.append(f"  ·  here: {', '.join(here)}", style=self._style("time"))
+        if self.incident is not None:
+            text.append(f"\n● #{self.incident.id} {sanitize_for_display(self.incident.title)}"
+                        f" ({self.incident.severity})", style=self._style("incident"))
+        header.update(text)
+
+    def _entry_text(self, item: Note | Burst) -> Text:
+        if isinstance(item, Burst):
+            line = Text(time.strftime("%H:%M ", time.localtime(item.first_at)),
+                        style=self._style("time"))
+            line.append(f"⚙ {summarize_burst(item)}", style=self._style("system"))
+            return line
+        note = item
+        line = Text(time.strftime("%H:%M ", time.localtime(note.created_at)),
+                    style=self._style("time"))
+        body = sanitize_for_display(note.body)
+        if note.is_system:
+            style = "system"
+            if note.category == "alert":
+                style = "resolved" if note.meta.get("state") == "resolved" else "alert"
+            elif note.category == "host":
+                style = "resolved" if note.meta.get("state") == "up" else "alert"
+            line.append(f"⚙ {body}", style=self._style(style))
+            return line
+        line.append(note.author, style=self._style("author"))
+        if note.host:
+            line.append(f" @{note.host}", style=self._style("host"))
+        if note.incident_id is not None:
+            line.append(f" #{note.incident_id}", style=self._style("incident"))
+        line.append("\n")
+        line.append(body)
+        return line
