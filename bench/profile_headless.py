@@ -119,7 +119,9 @@ async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | 
           f"max {latencies[-1]:.0f} ms")
     if prof:
         out = io.StringIO()
-        pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(35)
+        stats = pstats.Stats(prof, stream=out)
+        stats.sort_stats("cumulative").print_stats(35)
+        stats.sort_stats("tottime").print_stats(25)
         print(out.getvalue())
 
 

@@ -210,6 +210,16 @@ def _jump(value: Any) -> str:
     return text
 
 
+@setting("console_tags", "free-form labels the fleet filter matches (e.g. [prod, eu-west])",
+         default=())
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError("must be a list of labels")
+    return tuple(plain_text(tag, "a label") for tag in value)
+
+
 @setting("console_notes_db", "path of the shared notes database (SQLite file), ~ expanded")
 def _notes_db(value: Any) -> str:
     return os.path.expanduser(line_text(value, "a file path"))

@@ -19,6 +19,7 @@ import contextlib
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +37,7 @@ from console.fleet.events import HostState, HostStateChanged, SampleArrived
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from console.metrics.sample import Sample
+from console.metrics.thresholds import METRICS
 from tests.sshlab import Sshd, SshLab, loopback_addresses
 
 pytestmark = pytest.mark.sshd
@@ -396,12 +398,15 @@ async def test_cpu_alert_fires_under_real_load_and_clears_when_it_stops(
     # Learn the baseline first (other work may share this machine), then set the line
     # halfway between it and 100 %: spinners on every core take all idle time.
     async with running_fleet(ssh_lab, sshd, {}) as (_fleet, rec):
-        cpu = await rec.until(lambda: [s.cpu_pct for s in rec.samples
-                                       if s.cpu_pct is not None][3:] or None,
-                              15, "four CPU figures")
-    baseline = max(cpu)
-    assert baseline < 90, f"this machine is too busy to prove a CPU alert: {cpu}"
-    warn = min(95.0, max(60.0, (baseline + 100.0) / 2))
+
+        def quiet_window() -> list[float] | None:
+            cpu = [s.cpu_pct for s in rec.samples if s.cpu_pct is not None][-4:]
+            return cpu if len(cpu) == 4 and statistics.median(cpu) < 80 else None
+
+        window = await rec.until(
+            quiet_window, 20, "4 CPU figures with a median below 80 % (if this times out,"
+            " other work saturates this machine and no CPU alert can be driven)")
+    warn = min(95.0, max(60.0, (max(window) + 100.0) / 2))
     thresholds = {"cpu": {"warn": warn, "crit": None, "for": 2, "hysteresis": 0}}
     async with running_fleet(ssh_lab, sshd, thresholds) as (fleet, rec):
         await rec.until(lambda: any(s.cpu_pct is not None for s in rec.samples), 15,
@@ -451,11 +456,12 @@ class SeverityWatch:
         return self.seen
 
 
-# memory used % is above 1 on any running machine: an alert that is WARNING at once.
-ALWAYS_WARN = {"memory": {"warn": 1, "crit": None, "for": 1},
-               "cpu": {"warn": None, "crit": None},
-               "load_per_core": {"warn": None, "crit": None},
-               "response_ms": {"warn": None, "crit": None}}
+# Memory used % is above 1 on any running machine: an alert that is WARNING at once.
+# Every other level is off, so what else this machine is doing cannot add alerts.
+ALWAYS_WARN: dict[str, Any] = {
+    **{name: {"warn": None, "crit": None} for name in METRICS},
+    "memory": {"warn": 1, "crit": None, "for": 1},
+}
 
 
 async def test_stopped_sshd_makes_every_alert_unknown_never_ok(ssh_lab: SshLab) -> None:
@@ -467,8 +473,8 @@ async def test_stopped_sshd_makes_every_alert_unknown_never_ok(ssh_lab: SshLab) 
         watch.start()
         mark = len(rec.alerts)
 
-        sshd.stop()
-        down = await rec.alert("host", {UNKNOWN}, after=mark)
+        await asyncio.to_thread(sshd.stop)  # the console keeps running meanwhile
+        down = await rec.alert("host", {UNKNOWN}, after=mark, timeout=15)
         assert down.detail.startswith(("reconnecting", "unreachable")), down.detail
         mem = await rec.alert("memory", {UNKNOWN}, after=mark)
         assert mem.old is WARNING and mem.value is None
@@ -478,7 +484,7 @@ async def test_stopped_sshd_makes_every_alert_unknown_never_ok(ssh_lab: SshLab) 
         await asyncio.sleep(3 * INTERVAL)  # more reconnect attempts: still UNKNOWN
         assert fleet.alerts.host_severity(HOST) is UNKNOWN
 
-        sshd.start()
+        await asyncio.to_thread(sshd.start)
         fleet.reconnect(HOST)
         back = await rec.alert("host", {OK}, after=mark, timeout=15)
         settled = await rec.alert("memory", {WARNING}, after=mark)

@@ -3,11 +3,13 @@ the local machine and from real sshd hosts, asserted on what the screen shows.""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -50,14 +52,20 @@ def comm(pid: int) -> str | None:
         return None
 
 
-def screen_text(app: OpsConsole) -> str:
-    """The whole visible screen as plain text, from the exported screenshot."""
-    from rich.console import Console
+def plain(renderable: object, width: int) -> str:
+    """A renderable as the terminal would show it, without colours."""
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text().rstrip("\n")
 
-    console = Console(width=app.size.width, record=True, color_system=None,
-                      file=open("/dev/null", "w"))  # noqa: SIM115
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
+
+def rendered(widget: HistorySparkline) -> str:
+    return plain(widget.render(), widget.size.width)
+
+
+def screen_text(app: OpsConsole) -> str:
+    """The whole visible screen as plain text, as the compositor draws it."""
+    return plain(app.screen._compositor.render_update(full=True), app.size.width)
 
 
 async def test_local_host_detail_shows_live_figures_and_probes_only_while_open() -> None:
@@ -89,6 +97,10 @@ async def test_local_host_detail_shows_live_figures_and_probes_only_while_open()
         cpu_line = screen.query_one("#chart-cpu", HistorySparkline)
         assert cpu_line.data and len(cpu_line.data) == 300  # 10 min at 2 s
         assert any(v == v for v in cpu_line.data)  # some known (not NaN) points
+        drawn = rendered(cpu_line)
+        assert len(drawn) == cpu_line.size.width
+        # A console younger than 10 minutes: unknown history is dots, never zeros.
+        assert drawn.startswith("·") and drawn[-1] in "▁▂▃▄▅▆▇█"
         label = text_of(screen.query_one("#chart-label-cpu", Static))
         assert label.startswith("CPU") and "%" in label
         assert "no services listed" in text_of(screen.query_one("#services-message",

@@ -38,6 +38,7 @@ from console.fleet.host_probe import (
     top_processes,
 )
 from console.fleet.model import HostView
+from console.logs.sanitize import sanitize_for_display
 from console.metrics.parsers.ps import TopProcesses
 from console.widgets.host_charts import HostCharts, window_points
 from console.widgets.host_header import HostFigures, HostHeader
@@ -205,12 +206,15 @@ class HostDetailScreen(Screen[None]):
             self.query_one(MountTable).show(s.filesystems if s else (), severities, stale)
             self.query_one(InterfaceTable).show(s.interfaces if s else (), stale)
             self.query_one(DiskTable).show(s.disks if s else (), disk_levels, stale)
-        self._follow_reachability()
+        self._follow_reachability(stale)
 
-    def _follow_reachability(self) -> None:
-        """The moment the host goes away, its process and service lists turn stale
-        (not at the next probe, up to 15 s later); the moment it is back, probe again."""
+    def _follow_reachability(self, stale: bool) -> None:
+        """The moment the host goes away (or its samples stop before the supervisor
+        has noticed), its process and service lists turn stale, not at the next probe
+        up to 15 s later; the moment it is back, probe again."""
         why_not = self._reachable()
+        if why_not is None and stale:
+            why_not = "no recent sample from the host"
         if why_not == self._why_not:
             return
         was_down, self._why_not = self._why_not is not None, why_not
@@ -233,7 +237,8 @@ class HostDetailScreen(Screen[None]):
     def _say(self, widget_id: str, text: str, *, error: bool) -> None:
         message = self.query_one(f"#{widget_id}", Static)
         message.set_class(error, "-error")
-        message.update(Text(text))  # probe errors quote host output: never markup
+        # Probe errors quote the host's own output: no markup, controls made visible.
+        message.update(Text(sanitize_for_display(text).replace("\n", " ")))
 
     def probe_processes(self) -> None:
         if "processes" in self._busy:

@@ -9,7 +9,7 @@ login shell (bash, zsh, fish, csh all pass a single-quoted word through; the
 script avoids `!` for csh). Per frame it forks: one awk that prints all /proc
 files with `@@section` headers (mawk, gawk and busybox awk all work), two df
 (each under `timeout 5` when available: a hung filesystem must not stall the
-stream), and one sleep. Everything else is shell builtins. The process count is
+stream), the subshell that collects the frame for a single write, and one sleep. Everything else is shell builtins. The process count is
 a glob of /proc/[0-9]* expanded by the shell itself.
 
 Frame format (parsed by console.metrics.frame.FrameParser):
@@ -50,14 +50,21 @@ _SETUP = (
     "N=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || N=$(grep -c ^processor /proc/cpuinfo)",
 )
 
-_FRAME = (
-    'echo "@@opsconsole-frame $i" || exit 0',
+_BODY = (
     "{ " + _AWK + "; } 2>/dev/null",
     'echo @@nproc; echo "$N"',
     'set -- /proc/[0-9]*; echo @@procs; echo "$#"',
     "echo @@df; $T df -P -k $L 2>/dev/null",
     "echo @@dfi; $T df -P -i $L 2>/dev/null",
-    'echo "@@end $i" || exit 0',
+)
+
+# The frame is collected first and written with one printf: a handful of writes
+# instead of one per section means a handful of SSH packets per frame instead of
+# dozens, and each packet costs the console a decryption. It also means a frame is
+# never interleaved with a half-written one.
+_FRAME = (
+    "B=$(" + "; ".join(_BODY) + ")",
+    'printf "@@opsconsole-frame %s\\n%s\\n@@end %s\\n" "$i" "$B" "$i" || exit 0',
 )
 
 

@@ -106,6 +106,16 @@ class FleetTable(DataTable[Text]):
         self.refresh_rows(self.model.views)
 
     # -- sorting --------------------------------------------------------------------
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a header sorts by it; clicking it again reverses."""
+        column = str(event.column_key.value)
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column = column
+            self.sort_reverse = column not in ("host", "group", "detail")
+        self.apply_sort()
+
     def apply_sort(self) -> None:
         if not self.row_count:
             return
