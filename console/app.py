@@ -56,7 +56,8 @@ class OpsConsole(App[None]):
         source = str(self.inventory.path) if self.inventory.path else "this machine"
         self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
         await self.push_screen(self.main_screen)
-        self.fleet.start()
+        # Connect after the first frame is on screen: the user sees the table at once.
+        self.call_after_refresh(self.fleet.start)
         self._open_notes()
 
     @work(group="notes-open", exit_on_error=False)

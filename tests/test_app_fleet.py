@@ -17,10 +17,14 @@ from tests.sshlab import SshLab, loopback_addresses
 
 
 def cells(app: OpsConsole, host: str) -> dict[str, str]:
-    table = app.screen.query_one(FleetTable)
-    row = table.get_row(host)
-    return {str(col.key.value): cell.plain for col, cell in zip(table.ordered_columns, row,
-                                                               strict=True)}
+    return app.main_screen.query_one(FleetTable).cells_of(host)
+
+
+def screen_line(app: OpsConsole, host: str) -> str:
+    """The host's line as drawn on the terminal (the table's line API output)."""
+    table = app.main_screen.query_one(FleetTable)
+    y = table.order.index(host) - table.scroll_offset.y + 1
+    return table.render_line(y).text
 
 
 async def until(pilot, predicate, timeout: float, what: str) -> None:
@@ -49,6 +53,8 @@ async def test_fleet_table_shows_live_hosts_and_a_host_going_down(ssh_lab: SshLa
         assert 0 < float(row["mem"]) < 100
         assert float(row["rtt"]) > 0
         assert "3 up" in str(app.screen.query_one(SummaryBar).render())
+        drawn = screen_line(app, "host-1")
+        assert drawn.startswith("host-1") and " up " in drawn and row["cpu"] in drawn
 
         sshd_b.stop()
         await until(pilot, lambda: cells(app, "host-3")["state"].startswith(

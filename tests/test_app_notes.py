@@ -84,7 +84,7 @@ async def test_unusable_database_keeps_the_console_running(tmp_path: Path) -> No
         await until(pilot, lambda: "unavailable" in header_text(app), 10, "the reason")
         assert str(blocker) in header_text(app)
         table = app.main_screen.query_one("#fleet")
-        await until(pilot, lambda: table.get_row("localhost")[1].plain == "up", 10,
+        await until(pilot, lambda: table.cells_of("localhost").get("state") == "up", 10,
                     "the fleet still live")
 
 
@@ -182,7 +182,7 @@ async def test_hosts_going_down_together_are_one_timeline_line(ssh_lab: SshLab,
     async with app.run_test(size=(160, 48)) as pilot:
         table = app.main_screen.query_one("#fleet")
         await until(pilot, lambda: app.store is not None and all(
-            table.get_row(f"host-{i}")[1].plain == "up" for i in range(1, 6)), 20, "all up")
+            table.cells_of(f"host-{i}").get("state") == "up" for i in range(1, 6)), 20, "all up")
         sshd.stop()
         await until(pilot, lambda: "5 hosts went down" in pane_text(app), 30,
                     "one grouped line for the burst")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-
-import asyncssh
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from console.fleet.alert_events import Severity
 from console.fleet.bus import EventBus
@@ -20,15 +20,21 @@ from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
 from console.metrics.alerts import AlertEngine
 from console.metrics.thresholds import ThresholdSet, thresholds_for_host
-from console.transport import hostkeys
 from console.transport.base import CommandResult, Transport
-from console.transport.jump import JumpPool
 from console.transport.local import LocalTransport
-from console.transport.ssh import SSHTransport, connect_options
+
+if TYPE_CHECKING:
+    import asyncssh
+
+    from console.transport.jump import JumpPool
+
+# asyncssh (and the cryptography it loads) is imported only when the first SSH host
+# starts: half a second that the console's first frame does not wait for.
 
 #: Concurrent SSH handshakes: below sshd's default MaxStartups (10) so a burst to
 #: 500 hosts behind one bastion, or a fleet reconnecting at once, is never dropped.
 MAX_HANDSHAKES = 8
+STALENESS_CHECK_S = 1.0
 
 #: States in which the host's figures are current (CONNECTING has none yet, and is
 #: not a fault: UNKNOWN begins when a connection attempt has failed).
@@ -43,9 +49,9 @@ class Fleet:
         self.model = FleetModel(inventory)
         self.bus.subscribe((SampleArrived, HostStateChanged), self.model.on_event)
         self._handshakes = asyncio.Semaphore(MAX_HANDSHAKES)
-        self.jumps = JumpPool(inventory, connect_options)
+        self._jumps: JumpPool | None = None
         self.supervisors: dict[str, HostSupervisor] = {
-            host.name: HostSupervisor(host, self._transport_for(host), self.bus,
+            host.name: HostSupervisor(host, self._transport_factory(host), self.bus,
                                       self._handshakes)
             for host in inventory.hosts
         }
@@ -75,16 +81,37 @@ class Fleet:
         severity = self.alerts.metric_severity(host, metric)
         return _LEVEL.get(severity)
 
-    def _transport_for(self, host: Host) -> Transport:
-        if host.is_local:
-            return LocalTransport()
-        return SSHTransport(host, self.jumps)
+    @property
+    def jumps(self) -> JumpPool:
+        if self._jumps is None:
+            from console.transport.jump import JumpPool
+            from console.transport.ssh import connect_options
+
+            self._jumps = JumpPool(self.inventory, connect_options)
+        return self._jumps
+
+    def _transport_factory(self, host: Host) -> Callable[[], Transport]:
+        def make() -> Transport:
+            if host.is_local:
+                return LocalTransport()
+            from console.transport.ssh import SSHTransport
+
+            return SSHTransport(host, self.jumps)
+        return make
 
     def start(self) -> None:
         if self._tasks:
             return
         self._tasks = [asyncio.create_task(sup.run(), name=f"host:{name}")
                        for name, sup in self.supervisors.items()]
+        self._tasks.append(asyncio.create_task(self._watch_staleness(), name="staleness"))
+
+    async def _watch_staleness(self) -> None:
+        while True:
+            await asyncio.sleep(STALENESS_CHECK_S)
+            now = time.monotonic()
+            for supervisor in self.supervisors.values():
+                supervisor.check_staleness(now)
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -92,7 +119,8 @@ class Fleet:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
-        await self.jumps.close()
+        if self._jumps is not None:
+            await self._jumps.close()
 
     async def run(self, host: str, command: str, timeout: float = 30.0) -> CommandResult:
         """Run one command on a host over its existing connection (one channel, no
@@ -102,12 +130,16 @@ class Fleet:
     async def fetch_host_key(self, host: str) -> asyncssh.SSHKey:
         """The key the host presents now, fetched without logging in, for the user to
         compare with what they expect before trusting it."""
+        from console.transport import hostkeys
+
         h = self.inventory.host(host)
         tunnel = await self.jumps.get(h.jump) if h.jump else ()
         return await hostkeys.fetch_host_key(h, tunnel)
 
     def accept_host_key(self, host: str, key: asyncssh.SSHKey) -> str:
         """Trust `key` for the host (the user confirmed its fingerprint) and retry now."""
+        from console.transport import hostkeys
+
         line = hostkeys.accept_host_key(self.inventory.host(host), key)
         self.reconnect(host)
         return line

@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from console import format as fmt
 from console.fleet.events import HostState
 from console.fleet.model import HostView
+from console.table_columns import Column
 
 # Levels, mildest first. The widget styles each through a theme variable.
 OK, MUTED, STALE, WARN, CRIT, DOWN = "ok", "muted", "stale", "warn", "crit", "down"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    width: int
-    numeric: bool = True
 
 
 # Figures first and the reason last, so an 80-column terminal still shows what matters.

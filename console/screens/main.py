@@ -6,7 +6,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input
 
 from console.fleet.alert_events import Severity
 from console.fleet.events import HostState
@@ -15,15 +15,14 @@ from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
 from console.transport.errors import TransportError
-from console.transport.hostkeys import fingerprint
 from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable
 from console.widgets.notes_pane import NoteInput, NotesPane
 from console.widgets.summary_bar import SummaryBar
 
 #: How often the screen pulls changed hosts from the model: one repaint per tick,
-#: however many samples arrived in between.
-REFRESH_S = 0.5
+#: however many samples arrived in between. Ages and countdowns move on with it.
+REFRESH_S = 1.0
 
 
 #: Below this width the notes pane starts hidden (toggle with n).
@@ -32,7 +31,6 @@ NOTES_MIN_WIDTH = 140
 
 class MainScreen(NotesMixin):
     BINDINGS = [
-        Binding("enter", "open_host", "Details", id="main.open_host"),
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
         Binding("r", "reconnect", "Reconnect", id="main.reconnect"),
@@ -47,13 +45,14 @@ class MainScreen(NotesMixin):
         self.fleet = fleet
         self.read_only = read_only
         self.source = source
-        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(self.fleet.model, read_only=self.read_only, source=self.source)
         with Horizontal(id="body"):
             with Vertical(id="fleet-column"):
-                yield FleetTable(self.fleet.model, self.fleet.severity_level, id="fleet")
+                yield FleetTable(self.fleet.model, self.fleet.severity_level,
+                             lambda host: self.fleet.alerts.host_severity(host).rank,
+                             id="fleet")
                 yield Input(placeholder="filter by name, group or tag", id="filter")
                 yield AlertsPanel(id="alerts")
             yield NotesPane(id="notes")
@@ -70,18 +69,13 @@ class MainScreen(NotesMixin):
 
     def refresh_fleet(self) -> None:
         dirty = self.fleet.model.take_dirty()
-        self._ticks += 1
-        # Ages and "retry in N s" move every second even without new samples, so once
-        # a second every row is looked at; cells whose text is unchanged are skipped.
-        every_second = self._ticks % 2 == 0
-        names = self.fleet.model.views if every_second else dirty
         with self.app.batch_update():
-            self.table.refresh_rows(names, resort=every_second)
+            self.table.refresh_rows(dirty, resort=True)
+            self.table.tick()  # ages and "retry in N s" move on without new samples
             counts = self.fleet.alerts.severity_counts()
             self.query_one(SummaryBar).refresh_summary(
                 warn=counts[Severity.WARNING], crit=counts[Severity.CRITICAL])
-            if every_second or dirty:
-                self.query_one(AlertsPanel).show(self.fleet.alerts.active_alerts())
+            self.query_one(AlertsPanel).show(self.fleet.alerts.active_alerts())
 
     # -- actions ----------------------------------------------------------------------
     def action_open_host(self) -> None:
@@ -92,15 +86,15 @@ class MainScreen(NotesMixin):
 
         self.app.push_screen(HostDetailScreen(self.fleet, name))
 
-    @on(DataTable.RowSelected, "#fleet")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(FleetTable.RowChosen, "#fleet")
+    def _host_chosen(self, event: FleetTable.RowChosen) -> None:
         self.action_open_host()
 
-    @on(DataTable.RowSelected, "#alerts")
-    def _alert_selected(self, event: DataTable.RowSelected) -> None:
-        host = str(event.row_key.value).split("\0", 1)[0]
+    @on(AlertsPanel.RowChosen, "#alerts")
+    def _alert_chosen(self, event: AlertsPanel.RowChosen) -> None:
+        host = event.key.split("\0", 1)[0]
         if host in self.fleet.model.views:
-            self.table.move_cursor(row=self.table.get_row_index(host))
+            self.table.select_host(host)
             self.table.focus()
 
     def action_filter(self) -> None:
@@ -158,6 +152,8 @@ class MainScreen(NotesMixin):
         except TransportError as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
+        from console.transport.hostkeys import fingerprint
+
         host = self.fleet.inventory.host(name)
         body = (f"{host.address}:{host.port or 22} presents\n\n    {fingerprint(key)}\n\n"
                 "Compare it with the fingerprint from the host's owner or console "

@@ -1,6 +1,7 @@
 """The notes side of the main screen: pane, live feed, incidents, search, handoff.
 
-A mixin so that main.py stays about the fleet. Store calls run in workers on the
+A mixin so that main.py stays about the fleet. The screens it opens are imported
+when first opened, so they cost the console's first frame nothing. Store calls run in workers on the
 event loop; the store itself keeps SQLite off the loop (aiosqlite threads).
 """
 
@@ -15,10 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from console.fleet.fleet import Fleet
-from console.screens.handoff import HandoffScreen
-from console.screens.incidents import IncidentsScreen
 from console.screens.modals.incident import OpenIncidentModal
-from console.screens.search import SearchScreen
 from console.store.errors import StoreError
 from console.store.handoff import ActiveAlert, build_handoff
 from console.store.handoff_file import save_handoff
@@ -145,11 +143,15 @@ class NotesMixin(Screen[None]):
     def action_incidents(self) -> None:
         store = self._require_store()
         if store is not None:
+            from console.screens.incidents import IncidentsScreen
+
             self.app.push_screen(IncidentsScreen(store))
 
     def action_search_notes(self) -> None:
         store = self._require_store()
         if store is not None:
+            from console.screens.search import SearchScreen
+
             self.app.push_screen(SearchScreen(store))
 
     @work(exclusive=True, group="handoff", exit_on_error=False)
@@ -166,4 +168,6 @@ class NotesMixin(Screen[None]):
         except (StoreError, OSError) as exc:
             self.notify(str(exc), severity="error", timeout=8)
             return
+        from console.screens.handoff import HandoffScreen  # Markdown loads only now
+
         self.app.push_screen(HandoffScreen(report, str(path)))

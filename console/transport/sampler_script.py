@@ -9,8 +9,9 @@ login shell (bash, zsh, fish, csh all pass a single-quoted word through; the
 script avoids `!` for csh). Per frame it forks: one awk that prints all /proc
 files with `@@section` headers (mawk, gawk and busybox awk all work), two df
 (each under `timeout 5` when available: a hung filesystem must not stall the
-stream), the subshell that collects the frame for a single write, and one sleep. Everything else is shell builtins. The process count is
-a glob of /proc/[0-9]* expanded by the shell itself.
+stream), the subshell that collects the frame for a single write, and one
+sleep. Everything else is shell builtins. The process count is a glob of
+/proc/[0-9]* expanded by the shell itself.
 
 Frame format (parsed by console.metrics.frame.FrameParser):
     @@opsconsole-pid <pid>            once, first line: the console kills it on close

@@ -1,26 +1,30 @@
-"""The fleet table: one row per host, cells updated in place, never rebuilt."""
+"""The fleet table: one line per host, filtered and sorted, worst first by default."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from console.fleet.model import FleetModel
 from console.fleet.rows import COLUMNS, SeverityLookup, row_cells, sort_value
+from console.table_columns import Column
+from console.widgets.line_table import LineTable
 
-LEVEL_CLASSES = ("ok", "muted", "stale", "warn", "crit", "down")
+_NAME_COLUMNS = ("host", "group", "detail")
 
 
-class FleetTable(DataTable[Text]):
-    """Hosts as rows; each cell is styled by its level through the theme."""
-
-    COMPONENT_CLASSES = {f"fleet-table--{level}" for level in LEVEL_CLASSES}
+class FleetTable(LineTable):
+    LEVELS = ("ok", "muted", "stale", "warn", "crit", "down")
+    CSS_NAME = "fleet-table"
+    COMPONENT_CLASSES = {"fleet-table--header", "fleet-table--cursor",
+                         *(f"fleet-table--{level}" for level in LEVELS)}
 
     DEFAULT_CSS = """
+    FleetTable { background: $surface; }
+    FleetTable > .fleet-table--header { color: $text; background: $panel; text-style: bold; }
+    FleetTable > .fleet-table--cursor { background: $accent 50%; }
     FleetTable > .fleet-table--ok { color: $text; }
     FleetTable > .fleet-table--muted { color: $text-muted; }
     FleetTable > .fleet-table--stale { color: $text-disabled; text-style: italic; }
@@ -30,141 +34,89 @@ class FleetTable(DataTable[Text]):
     """
 
     BINDINGS = [
+        Binding("enter", "select", "Details", id="fleet.select"),
         Binding("s", "cycle_sort", "Sort", id="fleet.sort"),
-        Binding("S", "reverse_sort", "Reverse", show=False, id="fleet.reverse"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="fleet.reverse"),
     ]
 
     def __init__(self, model: FleetModel, severity: SeverityLookup | None = None,
-                 **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+                 host_rank: Callable[[str], int] | None = None, **kwargs: object) -> None:
+        super().__init__(COLUMNS, **kwargs)
         self.model = model
         self.severity = severity
+        self.host_rank = host_rank  # how bad a host's worst alert is, for worst-first
         self.sort_column = "state"
-        self.sort_reverse = False
+        self.sort_reverse = True
         self.filter_text = ""
-        self._shown: set[str] = set()
-        self._cells: dict[tuple[str, str], tuple[str, str]] = {}
 
     def on_mount(self) -> None:
-        for col in COLUMNS:
-            label = Text(col.label, justify="right" if col.numeric else "left")
-            self.add_column(label, width=col.width, key=col.key)
-        self.refresh_rows(self.model.views, full=True)
+        self.refresh_rows(self.model.views, resort=True)
 
-    # -- data -----------------------------------------------------------------------
-    def _styled(self, text: str, level: str, numeric: bool) -> Text:
-        style = self.get_component_rich_style(f"fleet-table--{level}", partial=True)
-        return Text(text, style=style, justify="right" if numeric else "left",
-                    no_wrap=True, overflow="ellipsis")
+    def selected_host(self) -> str | None:
+        return self.selected_key()
+
+    def select_host(self, host: str) -> None:
+        self.select_key(host)
+
+    def refresh_rows(self, names: Iterable[str], resort: bool = False) -> None:
+        """New figures for these hosts; only lines on screen are redrawn."""
+        now = time.time()
+        for name in names:
+            view = self.model.views.get(name)
+            if view is not None:
+                self.set_cells(name, row_cells(view, now, self.severity))
+        if resort:
+            self._reorder()
+
+    def tick(self) -> None:
+        """Once a second: ages and countdowns move on for the hosts on screen (the
+        others catch up when they scroll into view); unchanged lines are not redrawn."""
+        self.refresh_rows(self.visible_keys())
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self._reorder()
 
     def _matches(self, name: str) -> bool:
         if not self.filter_text:
             return True
-        view = self.model.views[name]
+        host = self.model.views[name].host
         needle = self.filter_text.lower()
-        haystack = [view.host.name, *view.host.groups,
-                    *map(str, view.host.vars.get("console_tags", ()) or ())]
-        return any(needle in item.lower() for item in haystack)
+        tags = host.vars.get("console_tags", ()) or ()
+        return any(needle in item.lower()
+                   for item in (host.name, *host.groups, *map(str, tags)))
 
-    def refresh_rows(self, names: Iterable[str], full: bool = False,
-                     resort: bool = False) -> None:
-        """Update the named hosts' cells in place; add or drop rows for the filter."""
-        now = time.time()
-        changed_membership = False
-        for name in names:
-            view = self.model.views.get(name)
-            if view is None:
-                continue
-            visible = self._matches(name)
-            if not visible:
-                if name in self._shown:
-                    self.remove_row(name)
-                    self._shown.discard(name)
-                    for col in COLUMNS:
-                        self._cells.pop((name, col.key), None)
-                    changed_membership = True
-                continue
-            cells = row_cells(view, now, self.severity)
-            if name not in self._shown:
-                self.add_row(*(self._styled(*cells[c.key], c.numeric) for c in COLUMNS),
-                             key=name)
-                for col in COLUMNS:
-                    self._cells[(name, col.key)] = cells[col.key]
-                self._shown.add(name)
-                changed_membership = True
-                continue
-            for col in COLUMNS:
-                cell = cells[col.key]
-                if self._cells.get((name, col.key)) != cell:
-                    self._cells[(name, col.key)] = cell
-                    self.update_cell(name, col.key, self._styled(*cell, col.numeric))
-        if changed_membership or full or resort:
-            self.apply_sort()
+    def _reorder(self) -> None:
+        shown = [name for name in self.model.views if self._matches(name)]
+        column, now, views = self.sort_column, time.time(), self.model.views
+        keyed = {name: sort_value(views[name], column, now) for name in shown}
+        if column == "state" and self.host_rank is not None:
+            # Worst first means: down before up, and among the up, crit before warn.
+            rank = self.host_rank
+            keyed = {n: (m, float(v) * 10 + rank(n)) for n, (m, v) in keyed.items()}
+        # Unknown values last in either direction; ties by name for a stable order.
+        known = sorted((n for n in shown if keyed[n][0] == 0),
+                       key=lambda n: (keyed[n][1], n), reverse=self.sort_reverse)
+        unknown = sorted(n for n in shown if keyed[n][0] != 0)
+        self.set_order(known + unknown)
 
-    def set_filter(self, text: str) -> None:
-        self.filter_text = text.strip()
-        self.refresh_rows(self.model.views)
-
-    # -- sorting --------------------------------------------------------------------
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    def on_header_click(self, column: Column) -> None:
         """Clicking a header sorts by it; clicking it again reverses."""
-        column = str(event.column_key.value)
-        if column == self.sort_column:
+        if column.key == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
-            self.sort_column = column
-            self.sort_reverse = column not in ("host", "group", "detail")
-        self.apply_sort()
-
-    def apply_sort(self) -> None:
-        if not self.row_count:
-            return
-        column, now, views = self.sort_column, time.time(), self.model.views
-        keyed = {name: sort_value(views[name], column, now) for name in self._shown}
-        reverse = self.sort_reverse
-
-        def key(cell: Text) -> tuple[object, ...]:
-            missing, value = keyed.get(cell.plain, (1, 0.0))
-            # Unknown values last in either direction; ties by name for a stable order.
-            return (missing, _Reversed(value) if reverse else value, cell.plain)
-
-        selected = self.selected_host()
-        self.sort("host", key=key)
-        if selected is not None and selected in self._shown:
-            # Keep the cursor on the same host, not the same row number.
-            self.move_cursor(row=self.get_row_index(selected), scroll=False)
-
-    def selected_host(self) -> str | None:
-        if not self.row_count:
-            return None
-        try:
-            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
-        except Exception:  # cursor outside the table while rows change
-            return None
+            self.sort_column = column.key
+            self.sort_reverse = column.key not in _NAME_COLUMNS
+        self._reorder()
 
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in COLUMNS]
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         # Figures sort worst (highest) first; names alphabetically.
-        self.sort_reverse = self.sort_column not in ("host", "group", "detail")
-        self.apply_sort()
+        self.sort_reverse = self.sort_column not in _NAME_COLUMNS
+        self._reorder()
         self.notify(f"sorted by {self.sort_column}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self.apply_sort()
-
-
-class _Reversed:
-    """Inverts comparison so one sort call can mix directions per key part."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Reversed) -> bool:
-        return self.value > other.value  # type: ignore[operator]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Reversed) and self.value == other.value
+        self._reorder()

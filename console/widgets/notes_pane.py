@@ -99,7 +99,7 @@ class NotesPane(Vertical):
         yield NoteInput(id="note-input", soft_wrap=True, show_line_numbers=False)
 
     def on_mount(self) -> None:
-        self.set_interval(0.1, self._flush_if_quiet)
+        self.set_interval(0.25, self._flush_if_quiet)
         self._render_header()
 
     # -- state from the screen --------------------------------------------------------

@@ -31,6 +31,7 @@ class SummaryBar(Static):
         self.source = source
         self.warn = 0
         self.crit = 0
+        self._last = ""
 
     def on_mount(self) -> None:
         self.refresh_summary()
@@ -63,4 +64,6 @@ class SummaryBar(Static):
             text.append("  │  READ-ONLY", style("warn"))
         if self.source:
             text.append(f"  │  {self.source}", style("muted"))
-        self.update(text)
+        if text.plain != self._last:  # repaint only when something changed
+            self._last = text.plain
+            self.update(text)

@@ -1,0 +1,230 @@
+"""A table drawn with Textual's line API: cached lines, redrawn only when they change.
+
+Why not DataTable: in Textual 8 every `update_cell` invalidates the whole table's
+render cache, so one changed figure re-renders every visible cell through Rich. With
+500 hosts updating every two seconds that was most of the console's CPU. Here each
+row's line is rendered once per change and only when it is on screen; scrolling and
+the cursor reuse cached lines. Subclasses decide the rows, their order and levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from console.table_columns import Column
+
+_GAP = 1  # blank cells between columns
+
+Cells = Mapping[str, tuple[str, str]]  # column key -> (text, level)
+
+
+def fit(text: str, width: int, right: bool) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.rjust(width) if right else text.ljust(width)
+
+
+class LineTable(ScrollView, can_focus=True):
+    """Rows keyed by a string, a fixed header, a row cursor, styles per cell level.
+
+    Subclasses list their levels in LEVELS and style `.<css-name>--<level>` component
+    classes with theme variables; `header` and `cursor` are styled the same way.
+    """
+
+    LEVELS: tuple[str, ...] = ("ok",)
+    CSS_NAME = "line-table"
+
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="table.up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="table.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="table.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="table.page_down"),
+        Binding("home", "edge(0)", "First", show=False, id="table.home"),
+        Binding("end", "edge(1)", "Last", show=False, id="table.end"),
+        Binding("enter", "select", "Select", show=False, id="table.select"),
+    ]
+
+    class RowChosen(Message):
+        """Enter or a double click on a row."""
+
+        def __init__(self, table: LineTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    def __init__(self, columns: Sequence[Column], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.columns = tuple(columns)
+        self.order: list[str] = []  # row keys in display order
+        self._index: dict[str, int] = {}
+        self.cursor = 0
+        self._cells: dict[str, Cells] = {}
+        self._strips: dict[str, tuple[str, Strip]] = {}  # key -> (theme, line)
+        self._styles: dict[str, Style] = {}
+        self._styles_theme = ""
+        self._total_width = sum(c.width + _GAP for c in self.columns)
+
+    # -- data -----------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self.order)
+
+    def cells_of(self, key: str) -> dict[str, str]:
+        """The text of each cell of a row, as last drawn."""
+        return {col: text for col, (text, _) in self._cells.get(key, {}).items()}
+
+    def set_cells(self, key: str, cells: Cells) -> bool:
+        """New content for one row; redraws its line if it is on screen."""
+        if self._cells.get(key) == cells:
+            return False
+        self._cells[key] = cells
+        self._strips.pop(key, None)
+        index = self._index.get(key)
+        if index is not None:
+            self._refresh_index(index)
+        return True
+
+    def forget(self, key: str) -> None:
+        self._cells.pop(key, None)
+        self._strips.pop(key, None)
+
+    def set_order(self, order: list[str]) -> None:
+        """Which rows show, in which order; the cursor stays on its row."""
+        if order == self.order:
+            return
+        selected = self.selected_key()
+        self.order = order
+        self._index = {key: i for i, key in enumerate(order)}
+        self.virtual_size = Size(self._total_width, len(order) + 1)
+        if selected in self._index:
+            self.cursor = self._index[selected]
+        self.cursor = max(0, min(self.cursor, len(order) - 1))
+        self.refresh()
+
+    def visible_keys(self) -> list[str]:
+        top = self.scroll_offset.y
+        return self.order[top: top + max(0, self.size.height - 1)]
+
+    def selected_key(self) -> str | None:
+        if not self.order:
+            return None
+        return self.order[min(self.cursor, len(self.order) - 1)]
+
+    def select_key(self, key: str) -> None:
+        if key in self._index:
+            self._move_to(self._index[key])
+
+    # -- drawing ----------------------------------------------------------------------
+    def style_for(self, name: str) -> Style:
+        if self._styles_theme != self.app.theme:
+            self._styles, self._styles_theme = {}, self.app.theme
+        style = self._styles.get(name)
+        if style is None:
+            style = self._styles[name] = self.get_component_rich_style(
+                f"{self.CSS_NAME}--{name}")
+        return style
+
+    def _header(self) -> Strip:
+        style = self.style_for("header")
+        return Strip([Segment(fit(c.label, c.width, c.numeric) + " " * _GAP, style)
+                      for c in self.columns], self._total_width)
+
+    def _line(self, key: str) -> Strip:
+        cached = self._strips.get(key)
+        if cached is not None and cached[0] == self.app.theme:
+            return cached[1]
+        cells = self._cells.get(key)
+        if cells is None:
+            return Strip.blank(self._total_width)
+        base = self.rich_style
+        segments = []
+        for col in self.columns:
+            text, level = cells.get(col.key, ("", self.LEVELS[0]))
+            segments.append(Segment(fit(text, col.width, col.numeric) + " " * _GAP,
+                                    base + self.style_for(level)))
+        strip = Strip(segments, self._total_width)
+        self._strips[key] = (self.app.theme, strip)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        if y == 0:
+            line = self._header()
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self.order):
+                return Strip.blank(width, self.rich_style)
+            line = self._line(self.order[index])
+            if index == self.cursor:
+                line = line.apply_style(self.style_for("cursor"))
+        return line.crop(scroll_x, scroll_x + width).extend_cell_length(width,
+                                                                        self.rich_style)
+
+    def _refresh_index(self, index: int) -> None:
+        y = index - self.scroll_offset.y + 1
+        if 1 <= y < self.size.height:
+            self.refresh_line(y)
+
+    # -- moving -----------------------------------------------------------------------
+    def _move_to(self, index: int) -> None:
+        if not self.order:
+            return
+        old, self.cursor = self.cursor, max(0, min(index, len(self.order) - 1))
+        self._refresh_index(old)
+        self._refresh_index(self.cursor)
+        top, visible = self.scroll_offset.y, max(1, self.size.height - 1)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_edge(self, end: int) -> None:
+        self._move_to(len(self.order) - 1 if end else 0)
+
+    def action_select(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.post_message(self.RowChosen(self, key))
+
+    def column_at(self, x: int) -> Column | None:
+        left = 0
+        for col in self.columns:
+            if left <= x < left + col.width + _GAP:
+                return col
+            left += col.width + _GAP
+        return None
+
+    def on_header_click(self, column: Column) -> None:
+        """Subclasses sort here."""
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            column = self.column_at(event.x + self.scroll_offset.x)
+            if column is not None:
+                self.on_header_click(column)
+            return
+        index = self.scroll_offset.y + event.y - 1
+        if 0 <= index < len(self.order):
+            self._move_to(index)
+            if event.chain >= 2:
+                self.action_select()
