@@ -276,3 +276,28 @@ def test_observe_is_cheap_and_allocates_nothing_in_steady_state() -> None:
     per_call = timeit.timeit(lambda: engine.observe("web-1", s, ts, 1.0), number=n) / n
     print(f"\nobserve(): {per_call * 1e6:.1f} us per host with 5 mounts")
     assert per_call < 500e-6  # 500 hosts every 2 s must stay far below one core
+
+
+def test_mount_missing_from_df_but_still_mounted_is_unknown_not_ok() -> None:
+    """df can skip a mount (stale NFS handle, timeout): a full disk we cannot see is
+    UNKNOWN; only a mount the host no longer lists is really gone."""
+    engine = AlertEngine()
+    ts = thresholds_for_host({})
+    nfs = Filesystem("srv:/x", "/mnt/nfs", total=100, used=95, available=5)
+    root = Filesystem("/dev/vda", "/", total=100, used=10, available=90)
+    mounted = frozenset({"/", "/mnt/nfs"})
+
+    def sample(*fss: Filesystem, mounted: frozenset[str] | None) -> Sample:
+        return Sample(wall_time=0.0, taken_at=0.0, filesystems=fss, mounted=mounted)
+
+    engine.observe("h", sample(root, nfs, mounted=mounted), ts, 1.0)
+    assert engine.metric_severity("h", "disk").name == "CRITICAL"
+    changes = engine.observe("h", sample(root, mounted=mounted), ts, 2.0)
+    assert [(c.key, c.new.name, c.detail) for c in changes] == [
+        ("disk:/mnt/nfs", "UNKNOWN", "df did not report it")]
+    # df sees it again: it settles back to what it was.
+    engine.observe("h", sample(root, nfs, mounted=mounted), ts, 3.0)
+    assert engine.metric_severity("h", "disk").name == "CRITICAL"
+    # Unmounted for real: the alert is moot.
+    changes = engine.observe("h", sample(root, mounted=frozenset({"/"})), ts, 4.0)
+    assert [(c.key, c.new.name) for c in changes] == [("disk:/mnt/nfs", "OK")]

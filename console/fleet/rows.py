@@ -92,8 +92,18 @@ def row_cells(view: HostView, now: float | None = None,
         if not stale and severity is not None and key in COLUMN_METRIC:
             level = severity(view.host.name, COLUMN_METRIC[key]) or OK
         cells[key] = (text, level)
-    cells["age"] = (fmt.duration(view.age_s(now)), STALE if stale else MUTED)
+    cells["age"] = (_age_text(view, now), STALE if stale else MUTED)
     return cells
+
+
+def _age_text(view: HostView, now: float) -> str:
+    """Within one interval the figures are as fresh as they can be: say so once
+    ("<2s") rather than tick 0s, 1s, 0s, which redraws every row every second for no
+    news. Older than that, the age counts up."""
+    age = view.age_s(now)
+    if age is not None and age < view.host.interval:
+        return f"<{view.host.interval:g}s"
+    return fmt.duration(age)
 
 
 def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | str]:

@@ -160,7 +160,7 @@ class AlertEngine:
                 if v is not None:
                     step(host, h, i_st, v, it, now, events)
             if seen != len(mounts):
-                self._drop_gone_mounts(host, h, gen, now, events)
+                self._drop_gone_mounts(host, h, gen, now, events, sample.mounted)
 
         util_t = metrics["disk_util"]
         if sample.disks and (util_t.active or h.devices):
@@ -313,9 +313,26 @@ class AlertEngine:
         _transition(host, h, st, new, v, t, now, events)
 
     def _drop_gone_mounts(self, host: str, h: _HostAlerts, gen: int, now: float,
-                          events: list[AlertChanged]) -> None:
-        """A mount missing from a full df listing is unmounted: its alerts are moot."""
+                          events: list[AlertChanged],
+                          mounted: frozenset[str] | None = None) -> None:
+        """A mount missing from a full df listing is unmounted: its alerts are moot.
+
+        Unless the host still lists it as mounted: then df could not read it (a stale
+        NFS handle, a `timeout 5` cut-off) and a full disk we cannot see is UNKNOWN,
+        never OK."""
         for mount in [m for m, (d, _) in h.mounts.items() if d.seen != gen]:
+            if mounted is not None and mount in mounted:
+                for st in h.mounts[mount]:
+                    if st.severity is OK or st.severity is UNKNOWN:
+                        continue
+                    old, why = st.severity, "df did not report it"
+                    st.prior, st.severity, st.since, st.detail = old, UNKNOWN, now, why
+                    st.value = None
+                    st.warn_streak = st.crit_streak = st.clear_warn = st.clear_crit = 0
+                    h.active[st.key] = st
+                    events.append(AlertChanged(host, st.metric, st.key, old, UNKNOWN, None,
+                                               st.threshold, now, st.unit, why))
+                continue
             for st in h.mounts.pop(mount):
                 if st.severity is not OK:
                     old = st.severity

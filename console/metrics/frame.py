@@ -182,15 +182,34 @@ class FrameParser:
         )
 
 
-def _filesystems(texts: dict[str, str], problems: list[str]) -> tuple[Filesystem, ...]:
+def _filesystems(texts: dict[str, str], problems: list[str],
+                 cache: FilesystemCache | None = None,
+                 ) -> tuple[tuple[Filesystem, ...], frozenset[str] | None]:
+    fstypes = _memo(cache, texts, "mounts", parse_mounts, problems)
+    mounted = frozenset(fstypes) if fstypes else None
     space = _section(texts, "df", parse_df, problems)
     if space is None:
-        return ()
-    inodes = _section(texts, "dfi", parse_df_inodes, problems)
-    fstypes = _section(texts, "mounts", parse_mounts, problems)
+        return (), mounted
+    inodes = _memo(cache, texts, "dfi", parse_df_inodes, problems)
     return _guard(
         "df", lambda: build_filesystems(space, inodes or (), fstypes), problems
-    ) or ()
+    ) or (), mounted
+
+
+def _memo(cache: FilesystemCache | None, texts: dict[str, str], name: str,
+          parse: Callable[[str], Any], problems: list[str]) -> Any:
+    """The mount table and inode counts change far less often than df's used blocks:
+    their parse is reused while their text is the same."""
+    text = texts.get(name)
+    if cache is not None and text is not None:
+        hit = cache.sections.get(name)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+    before = len(problems)
+    value = _section(texts, name, parse, problems)
+    if cache is not None and text is not None and len(problems) == before:
+        cache.sections[name] = (text, value)
+    return value
 
 
 def _guard(name: str, compute: Callable[[], Any], problems: list[str]) -> Any:
@@ -221,7 +240,8 @@ class FilesystemCache:
 
     def __init__(self) -> None:
         self.key: tuple[str | None, str | None, str | None] | None = None
-        self.value: tuple[Filesystem, ...] = ()
+        self.value: tuple[tuple[Filesystem, ...], frozenset[str] | None] = ((), None)
+        self.sections: dict[str, tuple[str, Any]] = {}
 
 
 def build_raw_sample(
@@ -235,13 +255,14 @@ def build_raw_sample(
     problems = list(problems or ())
     key = (texts.get("df"), texts.get("dfi"), texts.get("mounts"))
     if fs_cache is not None and fs_cache.key == key:
-        filesystems = fs_cache.value
+        filesystems, mounted = fs_cache.value
     else:
         before = len(problems)
-        filesystems = _filesystems(texts, problems)
+        filesystems, mounted = _filesystems(texts, problems, fs_cache)
         if fs_cache is not None:
             clean = len(problems) == before
-            fs_cache.key, fs_cache.value = (key, filesystems) if clean else (None, ())
+            fs_cache.key, fs_cache.value = ((key, (filesystems, mounted)) if clean
+                                            else (None, ((), None)))
     stat = _section(texts, "stat", parse_proc_stat, problems)
     net = _section(texts, "netdev", parse_net_dev, problems)
     disks = _section(texts, "diskstats", lambda t: select_disks(parse_diskstats(t)), problems)
@@ -257,6 +278,7 @@ def build_raw_sample(
         net=net or (),
         disks=disks or (),
         filesystems=filesystems,
+        mounted=mounted,
         uptime_s=_section(texts, "uptime", parse_uptime, problems),
         processes=procs,
         problems=tuple(problems),

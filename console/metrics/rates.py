@@ -181,6 +181,7 @@ class RateCalculator:
             load15=load.load15 if load else None,
             load_per_core=load_per_core,
             filesystems=raw.filesystems,
+            mounted=raw.mounted,
             disk_max_pct=disk_pct,
             disk_max_mount=disk_mount,
             inode_max_pct=inode_pct,

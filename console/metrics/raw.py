@@ -114,6 +114,9 @@ class RawSample:
     net: tuple[NetCounters, ...] = ()
     disks: tuple[DiskCounters, ...] = ()
     filesystems: tuple[Filesystem, ...] = ()
+    # Every mount point the host lists (from /proc/self/mounts), whether df reported
+    # it or not: a mount missing from df but still mounted is UNKNOWN, not gone.
+    mounted: frozenset[str] | None = None
     uptime_s: float | None = None
     processes: int | None = None
     problems: tuple[str, ...] = field(default=())  # sections that failed to parse

@@ -47,6 +47,7 @@ class Sample:
     load15: float | None = None
     load_per_core: float | None = None
     filesystems: tuple[Filesystem, ...] = ()
+    mounted: frozenset[str] | None = None  # see RawSample.mounted
     disk_max_pct: float | None = None
     disk_max_mount: str | None = None
     inode_max_pct: float | None = None

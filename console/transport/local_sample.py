@@ -81,9 +81,10 @@ def _disks() -> tuple[DiskCounters, ...]:
     )
 
 
-def _filesystems(problems: list[str]) -> tuple[Filesystem, ...]:
+def _filesystems(problems: list[str]) -> tuple[tuple[Filesystem, ...], frozenset[str]]:
     result: dict[str, Filesystem] = {}
-    for part in psutil.disk_partitions(all=False):
+    partitions = psutil.disk_partitions(all=False)
+    for part in partitions:
         if is_pseudo(part.fstype, part.device, part.mountpoint) or part.mountpoint in result:
             continue
         usage: Any = _part(f"df {part.mountpoint}", lambda p=part: psutil.disk_usage(
@@ -101,7 +102,7 @@ def _filesystems(problems: list[str]) -> tuple[Filesystem, ...]:
             available=usage.free, fstype=part.fstype,
             inodes_total=inodes_total, inodes_used=inodes_used,
         )
-    return tuple(result.values())
+    return tuple(result.values()), frozenset(p.mountpoint for p in partitions)
 
 
 def _uptime() -> float:
@@ -121,10 +122,11 @@ def read_local_raw() -> RawSample:
         "load": _part("loadavg", _load, problems),
         "net": _part("netdev", _net, problems) or (),
         "disks": _part("diskstats", _disks, problems) or (),
-        "filesystems": _part("df", lambda: _filesystems(problems), problems) or (),
         "uptime_s": _part("uptime", _uptime, problems),
         "processes": _part("procs", lambda: len(psutil.pids()), problems),
     }
+    parts["filesystems"], parts["mounted"] = (
+        _part("df", lambda: _filesystems(problems), problems) or ((), None))
     # Stamped at completion, like a remote frame.
     return RawSample(taken_at=time.monotonic(), wall_time=time.time(),
                      problems=tuple(problems), **parts)

@@ -39,7 +39,7 @@ PROC_FILES = (
 # program, so it can sit in double quotes inside the single-quoted script.
 _AWK = (
     r'awk "FNR==1{n=FILENAME;sub(/.*\//,\"\",n);if(n==\"dev\")n=\"netdev\";'
-    r'print \"@@\" n}/^intr /{next}/^softirq /{next}{print}" $F </dev/null'
+    r'print \"@@\" n}/^intr /{next}/^softirq /{next}/^cpu[0-9]/{next}{print}" $F </dev/null'
 )
 
 _SETUP = (

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from console.table_columns import Column
 
 _GAP = 1  # blank cells between columns
+_HEIGHT_STEP = 16
 
 Cells = Mapping[str, tuple[str, str]]  # column key -> (text, level)
 
@@ -72,7 +73,7 @@ class LineTable(ScrollView, can_focus=True):
         self._index: dict[str, int] = {}
         self.cursor = 0
         self._cells: dict[str, Cells] = {}
-        self._strips: dict[str, tuple[str, Strip]] = {}  # key -> (theme, line)
+        self._strips: dict[str, tuple[tuple[str, int, int], Strip]] = {}
         self._styles: dict[str, Style] = {}
         self._styles_theme = ""
         self._total_width = sum(c.width + _GAP for c in self.columns)
@@ -108,7 +109,14 @@ class LineTable(ScrollView, can_focus=True):
         selected = self.selected_key()
         self.order = order
         self._index = {key: i for i, key in enumerate(order)}
-        self.virtual_size = Size(self._total_width, len(order) + 1)
+        # The scrollable height moves in steps: every change of virtual_size makes
+        # Textual lay out the whole screen, and an alert list that grows and shrinks
+        # by one every second would pay that each time.
+        rows = len(order) + 1
+        height = self.virtual_size.height
+        if not (rows <= height <= rows + 2 * _HEIGHT_STEP):
+            height = -(-rows // _HEIGHT_STEP) * _HEIGHT_STEP
+            self.virtual_size = Size(self._total_width, height)
         if selected in self._index:
             self.cursor = self._index[selected]
         self.cursor = max(0, min(self.cursor, len(order) - 1))
@@ -142,37 +150,41 @@ class LineTable(ScrollView, can_focus=True):
         return Strip([Segment(fit(c.label, c.width, c.numeric) + " " * _GAP, style)
                       for c in self.columns], self._total_width)
 
-    def _line(self, key: str) -> Strip:
+    def _line(self, key: str, scroll_x: int, width: int) -> Strip:
+        """The row's line, cropped to the view; cached until the row, the theme, the
+        horizontal scroll or the width changes (a new Strip per draw was a good part
+        of the cost of drawing 500 hosts)."""
+        view = (self.app.theme, scroll_x, width)
         cached = self._strips.get(key)
-        if cached is not None and cached[0] == self.app.theme:
+        if cached is not None and cached[0] == view:
             return cached[1]
         cells = self._cells.get(key)
         if cells is None:
-            return Strip.blank(self._total_width)
+            return Strip.blank(width, self.rich_style)
         base = self.rich_style
         segments = []
         for col in self.columns:
             text, level = cells.get(col.key, ("", self.LEVELS[0]))
             segments.append(Segment(fit(text, col.width, col.numeric) + " " * _GAP,
                                     base + self.style_for(level)))
-        strip = Strip(segments, self._total_width)
-        self._strips[key] = (self.app.theme, strip)
+        strip = (Strip(segments, self._total_width).crop(scroll_x, scroll_x + width)
+                 .extend_cell_length(width, base))
+        self._strips[key] = (view, strip)
         return strip
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if y == 0:
-            line = self._header()
-        else:
-            index = scroll_y + y - 1
-            if index >= len(self.order):
-                return Strip.blank(width, self.rich_style)
-            line = self._line(self.order[index])
-            if index == self.cursor:
-                line = line.apply_style(self.style_for("cursor"))
-        return line.crop(scroll_x, scroll_x + width).extend_cell_length(width,
-                                                                        self.rich_style)
+            return self._header().crop(scroll_x, scroll_x + width).extend_cell_length(
+                width, self.rich_style)
+        index = scroll_y + y - 1
+        if index >= len(self.order):
+            return Strip.blank(width, self.rich_style)
+        line = self._line(self.order[index], scroll_x, width)
+        if index == self.cursor:
+            line = line.apply_style(self.style_for("cursor"))
+        return line
 
     def _refresh_index(self, index: int) -> None:
         y = index - self.scroll_offset.y + 1

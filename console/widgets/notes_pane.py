@@ -90,6 +90,8 @@ class NotesPane(Vertical):
         self.others: list[Presence] = []
         self.incident: Incident | None = None
         self.unavailable = ""
+        self._pending_text = ""
+        self._header_plain = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="notes-header")
@@ -117,6 +119,8 @@ class NotesPane(Vertical):
         self._render_header()
 
     def set_pending(self, pending: Iterable[PendingNote]) -> None:
+        """Human notes not yet in the database, and why. Called on every outbox change
+        (system entries included), so it repaints only when the text changes."""
         lines = []
         for p in pending:
             if p.kind != "human":
@@ -125,8 +129,12 @@ class NotesPane(Vertical):
             first = sanitize_for_display(p.body).splitlines()[0][:60] if p.body else ""
             state = "not saved" if p.state == "failed" else "pending"
             lines.append(f"⏳ {state}: {first}{why}")
+        text = "\n".join(lines)
+        if text == self._pending_text:
+            return
+        self._pending_text = text
         widget = self.query_one("#notes-pending", Static)
-        widget.update(Text("\n".join(lines)))
+        widget.update(Text(text))
         widget.display = bool(lines)
 
     def add(self, notes: Iterable[Note]) -> None:
@@ -167,14 +175,22 @@ class NotesPane(Vertical):
             header.update(Text(f"Notes unavailable: {self.unavailable}",
                                style=self._style("incident")))
             return
+        text = self._header_text()
+        if text.plain != self._header_plain:  # presence is refreshed every 5 s
+            self._header_plain = text.plain
+            header.update(text)
+
+    def _header_text(self) -> Text:
         text = Text("Notes", style="bold")
-        names = sorted({p.author for p in self.others})
-        here = [self.author or "you", *names]
+        # Others by name; another console of this same user says so.
+        names = sorted(p.author if p.author != self.author else f"{p.author} (another console)"
+                       for p in self.others)
+        here = [f"{self.author or 'you'} (you)", *names]
         text.append(f"  ·  here: {', '.join(here)}", style=self._style("time"))
         if self.incident is not None:
             text.append(f"\n● #{self.incident.id} {sanitize_for_display(self.incident.title)}"
                         f" ({self.incident.severity})", style=self._style("incident"))
-        header.update(text)
+        return text
 
     def _entry_text(self, item: Note | Burst) -> Text:
         if isinstance(item, Burst):

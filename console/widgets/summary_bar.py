@@ -66,4 +66,4 @@ class SummaryBar(Static):
             text.append(f"  │  {self.source}", style("muted"))
         if text.plain != self._last:  # repaint only when something changed
             self._last = text.plain
-            self.update(text)
+            self.update(text, layout=False)  # one line, fixed height: no layout

@@ -1,7 +1,8 @@
 """/proc/stat: aggregate CPU times and the scheduler counters.
 
 The sampler filters out the `intr` and `softirq` lines (thousands of numbers on
-big machines) before they reach us; this parser ignores them anyway if present.
+big machines) and the per-CPU lines (the CPU count comes from nproc) before they
+reach us; this parser ignores the former and counts the latter if present.
 """
 
 from __future__ import annotations
