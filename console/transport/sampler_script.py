@@ -14,7 +14,8 @@ sleep. Everything else is shell builtins. The process count is a glob of
 /proc/[0-9]* expanded by the shell itself.
 
 Frame format (parsed by console.metrics.frame.FrameParser):
-    @@opsconsole-pid <pid>            once, first line: the console kills it on close
+    @@opsconsole-pid <pid>            once, first line: the loop's pid (diagnosis; the console
+                                      ends the loop with an SSH signal request)
     @@opsconsole-frame <seq>
     @@stat / @@meminfo / @@loadavg / @@uptime / @@netdev / @@diskstats / @@mounts
     @@nproc / @@procs / @@df / @@dfi  (each followed by its text)
