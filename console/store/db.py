@@ -22,6 +22,7 @@ from console.store.paths import ensure_db_dir
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
+_WAL_ATTEMPTS = 100  # x 50 ms
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -46,7 +47,17 @@ async def _user_version(conn: aiosqlite.Connection) -> int:
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:
-    await conn.execute("PRAGMA journal_mode = WAL")
+    # Switching a new file to WAL needs an exclusive lock, and SQLite answers
+    # "database is locked" at once rather than through the busy timeout when another
+    # console is doing the same: two consoles started together must both succeed.
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if not is_locked_error(exc) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.05)
     await conn.execute("PRAGMA synchronous = FULL")
     await conn.execute("PRAGMA foreign_keys = ON")
 
