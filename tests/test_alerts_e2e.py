@@ -39,6 +39,7 @@ from console.inventory import load_inventory
 from console.metrics.sample import Sample
 from console.metrics.thresholds import METRICS
 from tests.sshlab import Sshd, SshLab, loopback_addresses
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.sshd
 
@@ -102,14 +103,10 @@ class Recorder:
 
     async def until(self, predicate: Callable[[], Any], timeout: float, what: str,
                     key: str | None = None, mount: str | None = None) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = predicate()
-            if got:
-                return got
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}; timeline:\n"
-                             f"{self.describe(key, mount)}\nhost states: {self.states_text()}")
+        return await eventually(
+            predicate, timeout, what, period=0.02,
+            evidence=lambda: (f"timeline:\n{self.describe(key, mount)}\n"
+                              f"host states: {self.states_text()}"))
 
     def states_text(self) -> str:
         return "; ".join(f"{s.new.state.value} ({s.new.reason}) at {s.new.since:.2f}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from console.app import OpsConsole
@@ -14,6 +12,7 @@ from console.screens.modals.confirm import ConfirmModal
 from console.widgets.fleet_table import FleetTable
 from console.widgets.summary_bar import SummaryBar
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 
 def cells(app: OpsConsole, host: str) -> dict[str, str]:
@@ -28,12 +27,7 @@ def screen_line(app: OpsConsole, host: str) -> str:
 
 
 async def until(pilot, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    await eventually(predicate, timeout, what, pilot=pilot, period=0.2)
 
 
 @pytest.mark.sshd

@@ -22,6 +22,7 @@ from console.screens.search import SearchScreen
 from console.store.store import Store
 from console.widgets.notes_pane import NotesPane
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 
 def pane_text(app: OpsConsole) -> str:
@@ -34,12 +35,7 @@ def header_text(app: OpsConsole) -> str:
 
 
 async def until(pilot, predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    await eventually(predicate, timeout, what, pilot=pilot)
 
 
 async def type_note(pilot, text: str) -> None:

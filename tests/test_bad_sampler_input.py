@@ -23,7 +23,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from console.metrics.raw import RawSample
 from console.metrics.sample import Sample
 from console.transport.sampler_script import sampler_once_command
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 HOST = "host-1"
 
@@ -74,13 +74,7 @@ def assert_sane(s: Sample) -> None:
 
 
 async def until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = predicate()
-        if got:
-            return got
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    return await eventually(predicate, timeout, what, period=0.02)
 
 
 # ------------------------------------------------------------------ a host that mangles

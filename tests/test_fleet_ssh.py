@@ -13,19 +13,15 @@ from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from console.transport.hostkeys import accept_host_key, fetch_host_key, fingerprint
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 pytestmark = pytest.mark.sshd
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float, what: str,
                    lab: SshLab | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.1)
-    detail = f"\n{lab.log_tails()}" if lab else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}{detail}")
+    await eventually(predicate, timeout, what,
+                     evidence=lab.log_tails if lab is not None else None)
 
 
 def state(fleet: Fleet, host: str) -> HostState:

@@ -4,7 +4,6 @@ the local machine and from real sshd hosts, asserted on what the screen shows.""
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,16 +23,12 @@ from console.widgets.process_table import ProcessTable
 from console.widgets.rates_tables import InterfaceTable
 from console.widgets.service_list import ServiceList
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 
 async def until(pilot: Pilot, predicate: Callable[[], bool], timeout: float,
                 what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    await eventually(predicate, timeout, what, pilot=pilot, period=0.2)
 
 
 def rows(table: DetailTable) -> list[list[str]]:

@@ -3,8 +3,6 @@ and the local shell. No fakes: ps, the shell and the service checks really run."
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,18 +22,14 @@ from console.fleet.host_probe import (
 )
 from console.inventory import Inventory, load_inventory
 from tests.sshlab import SshLab, loopback_addresses
+from tests.waiting import eventually
 
 SYSTEMD_WORDS = {"active", "inactive", "failed", "activating", "deactivating",
                  "reloading", "refreshing", "maintenance"}
 
 
 async def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    await eventually(predicate, timeout, what)
 
 
 def comm(pid: int) -> str | None:
