@@ -27,7 +27,7 @@ class AlertsPanel(LineTable):
     COMPONENT_CLASSES = {"alerts-panel--header", "alerts-panel--cursor",
                          *(f"alerts-panel--{level}" for level in LEVELS)}
     DEFAULT_CSS = """
-    AlertsPanel { height: 10; border-top: tall $panel; }
+    AlertsPanel { height: 10; max-height: 35%; border-top: tall $panel; }
     AlertsPanel > .alerts-panel--header { background: $panel; text-style: bold; }
     AlertsPanel > .alerts-panel--cursor { background: $accent 50%; }
     AlertsPanel > .alerts-panel--crit { color: $error; text-style: bold; }
