@@ -24,7 +24,6 @@ from console.widgets.summary_bar import SummaryBar
 #: however many samples arrived in between. Ages and countdowns move on with it.
 REFRESH_S = 1.0
 
-
 #: Below this width the notes pane starts hidden (toggle with n).
 NOTES_MIN_WIDTH = 140
 
@@ -51,8 +50,8 @@ class MainScreen(NotesMixin):
         with Horizontal(id="body"):
             with Vertical(id="fleet-column"):
                 yield FleetTable(self.fleet.model, self.fleet.severity_level,
-                             lambda host: self.fleet.alerts.host_severity(host).rank,
-                             id="fleet")
+                                 lambda host: self.fleet.alerts.host_severity(host).rank,
+                                 id="fleet")
                 yield Input(placeholder="filter by name, group or tag", id="filter")
                 yield AlertsPanel(id="alerts")
             yield NotesPane(id="notes")
