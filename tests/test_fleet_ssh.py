@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 
+import psutil
 import pytest
 
 from console.fleet.events import HostState
@@ -153,4 +155,28 @@ async def test_refused_client_key_is_auth_failed(ssh_lab: SshLab) -> None:
         fleet.reconnect("host-1")
         await wait_for(lambda: state(fleet, "host-1") is HostState.UP, 15, "up", ssh_lab)
     finally:
+        await fleet.stop()
+
+
+async def test_a_dead_link_is_noticed_by_keepalive(ssh_lab: SshLab) -> None:
+    """A link that stays open but answers nothing (a frozen host, a silent firewall
+    drop) must not look up forever: data goes stale at once, and the keepalives
+    then give the connection up so the host is reconnected."""
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=66))
+    fleet = Fleet(load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd))))
+    fleet.start()
+    frozen: list[psutil.Process] = []
+    try:
+        await wait_for(lambda: state(fleet, "host-1") is HostState.UP, 15, "up", ssh_lab)
+        # Freeze everything serving this connection: TCP stays up, nothing answers.
+        frozen = sshd.descendants()[1:]
+        for proc in frozen:
+            proc.suspend()
+        await wait_for(lambda: state(fleet, "host-1") is HostState.STALE, 5, "stale")
+        await wait_for(lambda: state(fleet, "host-1") in (
+            HostState.RECONNECTING, HostState.UNREACHABLE), 40, "keepalive gave up")
+    finally:
+        for proc in frozen:
+            with contextlib.suppress(psutil.Error):
+                proc.resume()
         await fleet.stop()
