@@ -128,6 +128,22 @@ _MAX_NODES = 2_000_000  # bounds alias bombs: an alias re-walks the group it poi
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_VAR_SUFFIXES = ("", ".yml", ".yaml", ".json")
+_EMPTY = yaml.ScalarNode("tag:yaml.org,2002:null", "")
+
+
+def _var_files(folder: Path, name: str) -> list[Path]:
+    """Ansible's names for one group's or host's variables: `web`, `web.yml`,
+    `web.yaml`, `web.json`, or a `web/` directory of such files (read in name order)."""
+    found = [folder / f"{name}{suffix}" for suffix in _VAR_SUFFIXES
+             if (folder / f"{name}{suffix}").is_file()]
+    directory = folder / name
+    if directory.is_dir():
+        found += sorted(p for p in directory.iterdir()
+                        if p.is_file() and p.suffix in _VAR_SUFFIXES)
+    return found
+
+
 def _read(path: Path, shown: str) -> str:
     try:
         with path.open("rb") as stream:
@@ -232,6 +248,7 @@ def expand_host_range(name: str) -> list[str]:
 class _Origin:
     line: int
     path: str
+    file: str | None = None  # a group_vars/ or host_vars/ file; None: the inventory
 
 
 @dataclass
@@ -276,6 +293,7 @@ class _Builder:
         self.jump_origins: dict[str, _Origin] = {}  # host -> where its jump is written
         self.merged_groups: dict[tuple[str, ...], _Vars] = {}
         self.checked: set[tuple[str, str]] = set()
+        self.var_file: str | None = None  # set while reading a group_vars/host_vars file
 
     def error(self, node: yaml.Node | None, path: list[str] | str | None,
               problem: str) -> InventoryError:
@@ -284,7 +302,7 @@ class _Builder:
         return InventoryError(self.file, problem, line, key_path or None)
 
     def origin_error(self, origin: _Origin, problem: str) -> InventoryError:
-        return InventoryError(self.file, problem, origin.line, origin.path)
+        return InventoryError(origin.file or self.file, problem, origin.line, origin.path)
 
     # YAML helpers
 
@@ -343,7 +361,41 @@ class _Builder:
             parent = None if name == "all" else "all"
             self.group(name, key, value, [name], (name,), parent)
         self.check_group_cycles()
+        self.read_var_dirs()
         return self.resolve()
+
+    def read_var_dirs(self) -> None:
+        """group_vars/ and host_vars/ beside the inventory, as Ansible reads them: they
+        override the variables written in the inventory file itself."""
+        base = Path(self.file).parent
+        for kind, drafts in (("group_vars", self.groups), ("host_vars", self.hosts)):
+            folder = base / kind
+            if not folder.is_dir():
+                continue
+            for name, draft in drafts.items():
+                for path in _var_files(folder, name):
+                    for var, value, origin in self.var_file_variables(path, [kind, name]):
+                        draft.vars.add(var, value, origin)
+
+    def var_file_variables(self, path: Path, key_path: list[str]
+                           ) -> list[tuple[str, Any, _Origin]]:
+        shown = str(path)
+        text = _read(path, shown)
+        if text.lstrip().startswith("$ANSIBLE_VAULT"):
+            return []  # vault-encrypted secrets: nothing the console could read
+        loader = _Loader(text)
+        builder = _Builder(shown, loader)
+        builder.var_file = shown
+        try:
+            return builder.variables(loader.get_single_node() or _EMPTY, key_path)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            raise InventoryError(shown, f"invalid YAML: {exc.problem or exc.context}",
+                                 mark.line + 1 if mark else None) from None
+        except yaml.YAMLError as exc:
+            raise InventoryError(shown, f"invalid YAML: {exc}") from None
+        finally:
+            loader.dispose()
 
     def group(self, name: str, key: yaml.Node, node: yaml.Node, path: list[str],
               ancestors: tuple[str, ...], parent: str | None) -> None:
@@ -433,7 +485,8 @@ class _Builder:
                     value = _ANSIBLE_VARS[name](value)
             except ValueError as exc:
                 raise self.error(k, where, str(exc)) from None
-            found.append((name, value, _Origin(k.start_mark.line + 1, ".".join(where))))
+            found.append((name, value, _Origin(k.start_mark.line + 1, ".".join(where),
+                                               self.var_file)))
         return found
 
     def check_group_cycles(self) -> None:

@@ -538,3 +538,50 @@ def test_recursive_alias_is_an_error_not_a_hang(tmp_path: Path) -> None:
     message = error(tmp_path, "all:\n  children:\n    web: &w\n      children:\n"
                               "        x: *w\n")
     assert "group cycle" in message and ":5: " in message
+
+
+# --- group_vars/ and host_vars/ beside the inventory -----------------------------------
+
+INV_WITH_DIRS = """\
+all:
+  vars: {console_interval: 5}
+  children:
+    web:
+      vars: {ansible_user: inline}
+      hosts:
+        web-1: {ansible_host: 10.0.0.11}
+        web-2: {ansible_host: 10.0.0.12}
+"""
+
+
+def test_group_and_host_vars_directories_override_the_file(tmp_path: Path) -> None:
+    (tmp_path / "group_vars" / "all").mkdir(parents=True)
+    (tmp_path / "group_vars" / "all" / "10-console.yml").write_text("console_interval: 3\n")
+    (tmp_path / "group_vars" / "web.yaml").write_text(
+        "ansible_user: deploy\nconsole_tags: [prod]\n")
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / "web-2.yml").write_text("ansible_port: 2222\n")
+    (tmp_path / "host_vars" / "web-1.yml").write_text(
+        "$ANSIBLE_VAULT;1.1;AES256\n6162636465\n")  # secrets: skipped, not an error
+    inv = load(tmp_path, INV_WITH_DIRS)
+    web1, web2 = inv.host("web-1"), inv.host("web-2")
+    assert web1.interval == 3 and web1.user == "deploy"  # group_vars beat inline vars
+    assert web1.vars["console_tags"] == ("prod",)
+    assert web1.port is None and web2.port == 2222
+
+
+def test_bad_setting_in_group_vars_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "group_vars").mkdir()
+    bad = tmp_path / "group_vars" / "web.yml"
+    bad.write_text("ansible_user: deploy\nconsole_intervall: 3\n")
+    message = error(tmp_path, INV_WITH_DIRS)
+    assert message.startswith(f"{bad}:2: group_vars.web.console_intervall:")
+    assert "did you mean console_interval" in message
+
+
+def test_invalid_yaml_in_host_vars_names_that_file(tmp_path: Path) -> None:
+    (tmp_path / "host_vars").mkdir()
+    bad = tmp_path / "host_vars" / "web-1.yml"
+    bad.write_text("ansible_port: [1,\n")
+    message = error(tmp_path, INV_WITH_DIRS)
+    assert message.startswith(f"{bad}:") and "invalid YAML" in message
