@@ -10,9 +10,7 @@ that keeps each key's line, and walked, instead of being loaded into plain dicts
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +19,7 @@ from typing import Any
 import yaml
 
 from console import settings, ssh_args
+from console.ansible_names import ANSIBLE_VARS, expand_host_range
 from console.errors import UserError
 
 DEFAULT_INTERVAL = 2.0
@@ -161,85 +160,6 @@ def _read(path: Path, shown: str) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InventoryError(shown, "not UTF-8 text", line) from None
-
-
-# --- ansible_* variables the console uses ---------------------------------------------
-
-def _address(value: Any) -> str:
-    if isinstance(value, str) and "{{" in value:
-        raise ValueError("Jinja templates are not evaluated by the console; "
-                         "write the address itself")
-    return settings.plain_text(value, "a host name or IP address")
-
-
-def _connection(value: Any) -> str:
-    if value in ("ssh", "smart", "paramiko", "paramiko_ssh", "local"):
-        return str(value)
-    raise ValueError(f"must be ssh or local (the console speaks nothing else), "
-                     f"got {settings.shown(value)}")
-
-
-def _ssh_args(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"must be a string of ssh arguments, got {settings.shown(value)}")
-    ssh_args.split(value)
-    return value
-
-
-def _key_file(value: Any) -> str:
-    return os.path.expanduser(settings.line_text(value, "a file path"))
-
-
-def _user(value: Any) -> str:
-    return settings.plain_text(value, "a user name")
-
-
-_ANSIBLE_VARS: dict[str, Callable[[Any], Any]] = {
-    "ansible_host": _address,
-    "ansible_ssh_host": _address,
-    "ansible_port": settings.port_number,
-    "ansible_ssh_port": settings.port_number,
-    "ansible_user": _user,
-    "ansible_ssh_user": _user,
-    "ansible_ssh_private_key_file": _key_file,
-    "ansible_connection": _connection,
-    "ansible_ssh_common_args": _ssh_args,
-    "ansible_ssh_extra_args": _ssh_args,
-}
-
-
-# --- host ranges: web[01:03] ------------------------------------------------------------
-
-_RANGE = re.compile(r"^(.*?)\[([^\[\]:]*):([^\[\]:]*)(?::([^\[\]:]*))?\](.*)$")
-_MAX_RANGE = 100_000
-
-
-def expand_host_range(name: str) -> list[str]:
-    """Ansible's `web[01:03]`, `db-[a:c]`, `n[0:10:2]`; ValueError when malformed."""
-    if "[" not in name and "]" not in name:
-        return [name]
-    match = _RANGE.match(name)
-    if not match:
-        raise ValueError("is not a host range like web[01:03]")
-    head, start, end, step, tail = match.groups()
-    if step is not None and (not step.isdigit() or int(step) == 0):
-        raise ValueError(f"has a range step that is not a positive integer: {step!r}")
-    stride = int(step) if step else 1
-    if start.isdigit() and end.isdigit():
-        width = len(start) if start.startswith("0") and len(start) > 1 else 0
-        if width and len(end) != width:
-            raise ValueError("has a zero-padded range whose ends differ in length")
-        items = [str(n).zfill(width) for n in range(int(start), int(end) + 1, stride)]
-    elif len(start) == len(end) == 1 and start.isalpha() and end.isalpha():
-        items = [chr(c) for c in range(ord(start), ord(end) + 1, stride)]
-    else:
-        raise ValueError(f"has a range [{start}:{end}] that is neither numbers nor letters")
-    if not items:
-        raise ValueError(f"has an empty range [{start}:{end}]")
-    tails = expand_host_range(tail)
-    if len(items) * len(tails) > _MAX_RANGE:
-        raise ValueError(f"expands to more than {_MAX_RANGE} hosts")
-    return [f"{head}{item}{rest}" for item in items for rest in tails]
 
 
 # --- the walk -------------------------------------------------------------------------
@@ -481,8 +401,8 @@ class _Builder:
             try:
                 if settings.is_setting(name):
                     value = settings.normalise(name, value)
-                elif name in _ANSIBLE_VARS:
-                    value = _ANSIBLE_VARS[name](value)
+                elif name in ANSIBLE_VARS:
+                    value = ANSIBLE_VARS[name](value)
             except ValueError as exc:
                 raise self.error(k, where, str(exc)) from None
             found.append((name, value, _Origin(k.start_mark.line + 1, ".".join(where),
