@@ -39,7 +39,7 @@ async def until(pilot, predicate, timeout: float, what: str) -> None:
 
 
 async def type_note(pilot, text: str) -> None:
-    await pilot.press("n")
+    await pilot.press("m")
     await pilot.press(*text)
     await pilot.press("enter")
 
@@ -52,6 +52,13 @@ async def test_notes_are_shared_live_and_shown_literally(tmp_path: Path) -> None
         await type_note(pilot, "restarted [bold]nginx[/bold] on @localhost")
         await until(pilot, lambda: "restarted [bold]nginx[/bold]" in pane_text(app), 5,
                     "own note on screen, markup literal")
+        # Esc back to the fleet; n hides the pane and shows it again, ready to type.
+        pane = app.main_screen.query_one(NotesPane)
+        await pilot.press("escape", "n")
+        assert not pane.display and app.main_screen.query_one("#fleet").has_focus
+        await pilot.press("n")
+        assert pane.display and pane.query_one("#note-input").has_focus
+        await pilot.press("escape")
         # Another process on the same database: a script's note appears within ~1 s.
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "console", "note", "--db", str(db),
@@ -150,7 +157,7 @@ async def test_locked_database_shows_pending_then_saves_once(tmp_path: Path) -> 
         holder.start()
         try:
             await asyncio.sleep(0.3)
-            await pilot.press("n")
+            await pilot.press("m")
             await pilot.press(*"written while locked")
             started = time.monotonic()
             await pilot.press("enter")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -61,6 +61,12 @@ class MainScreen(NotesMixin):
         self.set_interval(REFRESH_S, self.refresh_fleet)
         self.notes.display = self.app.size.width >= NOTES_MIN_WIDTH
         self.table.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A tmux pane shrunk to 80 columns: the fleet needs the room more than the
+        # notes (n brings them back), unless someone is typing a note.
+        if event.size.width < NOTES_MIN_WIDTH and not self.notes.query_one(NoteInput).has_focus:
+            self.notes.display = False
 
     @property
     def table(self) -> FleetTable:

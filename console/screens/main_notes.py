@@ -29,6 +29,7 @@ PRESENCE_REFRESH_S = 5.0
 
 NOTES_BINDINGS = [
     Binding("n", "toggle_notes", "Notes", id="notes.toggle"),
+    Binding("m", "write_note", "Write note", show=False, id="notes.write"),
     Binding("i", "open_incident", "Incident", id="notes.open_incident"),
     Binding("I", "incidents", "Incidents", show=False, id="notes.incidents"),
     Binding("f", "search_notes", "Search notes", show=False, id="notes.search"),
@@ -100,11 +101,17 @@ class NotesMixin(Screen[None]):
 
     # -- actions ------------------------------------------------------------------------
     def action_toggle_notes(self) -> None:
+        """Show the pane and start a note, or hide it. (From the input, Esc goes back
+        to the fleet; `m` starts a note while the pane stays open.)"""
         pane = self.notes
-        if pane.display and pane.query_one(NoteInput).has_focus:
+        if pane.display:
             pane.display = False
             self.query_one("#fleet").focus()
-            return
+        else:
+            self.action_write_note()
+
+    def action_write_note(self) -> None:
+        pane = self.notes
         pane.display = True
         pane.query_one(NoteInput).focus()
 
