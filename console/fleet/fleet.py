@@ -85,9 +85,9 @@ class Fleet:
     def jumps(self) -> JumpPool:
         if self._jumps is None:
             from console.transport.jump import JumpPool
-            from console.transport.ssh import connect_options
+            from console.transport.ssh import bastion_options
 
-            self._jumps = JumpPool(self.inventory, connect_options)
+            self._jumps = JumpPool(self.inventory, bastion_options)
         return self._jumps
 
     def _transport_factory(self, host: Host) -> Callable[[], Transport]:

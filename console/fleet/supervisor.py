@@ -19,17 +19,24 @@ from console.fleet.events import HostState, HostStateChanged, HostStatus, Sample
 from console.inventory import Host
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
-from console.transport.base import Transport
-from console.transport.errors import AuthFailed, HostKeyChanged, NeedsUser, TransportError
+from console.transport.base import KEEPALIVE_MISSES, Transport
+from console.transport.errors import (
+    AuthFailed,
+    HostKeyChanged,
+    NeedsUser,
+    NoAnswer,
+    TransportError,
+)
 
 #: Consecutive failed attempts after which "reconnecting" becomes "unreachable".
 UNREACHABLE_AFTER = 3
 #: How long a host that needs a person waits before checking again by itself.
 NEEDS_USER_RECHECK_S = 300.0
-#: Response time is measured this often (at most once per interval): a round trip
-#: every 2 s per host is 250 requests a second for a 500-host fleet, for a figure
-#: that alerts only after several samples anyway.
-RTT_EVERY_S = 5.0
+#: Response time is measured this often (at most once per interval). Each probe
+#: costs the console about as much as receiving a frame; every 2 s per host would
+#: be 250 probes a second for a 500-host fleet, for a figure that moves slowly and
+#: alerts only after several samples anyway.
+RTT_EVERY_S = 10.0
 #: Data older than this many intervals is stale.
 STALE_AFTER_INTERVALS = 2.0
 
@@ -50,6 +57,7 @@ class HostSupervisor:
         self._rtt_ms: float | None = None
         self._last_sample_at: float | None = None  # monotonic
         self._wake = asyncio.Event()
+        self._probe_now = asyncio.Event()
         self.status = HostStatus(HostState.CONNECTING, since=time.time())
 
     @property
@@ -116,13 +124,18 @@ class HostSupervisor:
 
     async def _stream(self) -> None:
         self._rates = RateCalculator()  # counters from a previous link are not comparable
-        helpers = [asyncio.create_task(self._measure_rtt())]
+        tasks = {asyncio.ensure_future(self.transport.stream_samples(self.host.interval,
+                                                                     self._on_raw)),
+                 asyncio.ensure_future(self._watch_link())}
         try:
-            await self.transport.stream_samples(self.host.interval, self._on_raw)
+            # Both run until the link fails; whichever notices first says why.
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
         finally:
-            for task in helpers:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*helpers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _on_raw(self, raw: RawSample) -> None:
         self._last_sample_at = raw.taken_at
@@ -133,14 +146,34 @@ class HostSupervisor:
 
     def check_staleness(self, now: float) -> None:
         """Called by the fleet once a second for every host (one timer, not one per
-        host): a link that is up but silent for two intervals is STALE."""
+        host): a link that is up but silent for two intervals is STALE, and is probed
+        at once to learn whether it is still there."""
         last = self._last_sample_at
         if self.status.state is HostState.UP and last is not None:
             age = now - last
             if age > self.host.interval * STALE_AFTER_INTERVALS:
                 self._set(HostState.STALE, f"no data for {age:.0f} s")
+                self._probe_now.set()
 
-    async def _measure_rtt(self) -> None:
+    async def _watch_link(self) -> None:
+        """Response time every RTT_EVERY_S, and the keepalive.
+
+        While frames flow the link is plainly alive. When they stop (STALE), probes
+        follow one another; KEEPALIVE_MISSES unanswered in a row give the link up, so
+        a frozen host or a silently dropped connection is reconnected. A link that
+        answers but sends no frames stays connected and STALE."""
+        misses = 0
         while True:
-            self._rtt_ms = await self.transport.measure_rtt()
-            await asyncio.sleep(max(self.host.interval, RTT_EVERY_S))
+            self._probe_now.clear()
+            try:
+                self._rtt_ms = await self.transport.measure_rtt()
+            except NoAnswer as exc:
+                self._rtt_ms = None
+                misses += 1
+                if misses >= KEEPALIVE_MISSES:
+                    raise TransportError(f"{exc} ({misses} in a row)") from exc
+                continue  # the probe's own timeout was the wait
+            misses = 0
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(self.host.interval, RTT_EVERY_S)):
+                    await self._probe_now.wait()

@@ -13,6 +13,9 @@ from typing import Protocol
 
 from console.metrics.raw import RawSample
 
+#: Unanswered keepalive probes in a row after which a silent link is given up.
+KEEPALIVE_MISSES = 3
+
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
@@ -33,7 +36,8 @@ class Transport(Protocol):
         """Deliver raw samples until the link breaks (raises TransportError)."""
 
     async def measure_rtt(self) -> float | None:
-        """Round-trip time to the host in ms, or None when not meaningful."""
+        """Round-trip time to the host in ms, or None when not meaningful; raises
+        NoAnswer when the host does not reply in time (the supervisor's keepalive)."""
 
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
         """Run one command (operations, checks, detail screens)."""

@@ -12,6 +12,10 @@ class TransportError(Exception):
     """The host could not be reached or the link broke; worth retrying."""
 
 
+class NoAnswer(TransportError):
+    """A probe got no reply in time: the link may be dead, or only slow."""
+
+
 class NeedsUser(TransportError):
     """Retrying will not help until a person acts."""
 

@@ -19,11 +19,12 @@ import asyncssh
 from console.inventory import Host
 from console.metrics.frame import FrameParser
 from console.metrics.raw import RawSample
-from console.transport.base import CommandResult
+from console.transport.base import KEEPALIVE_MISSES, CommandResult
 from console.transport.errors import (
     AuthFailed,
     HostKeyChanged,
     HostKeyUnknown,
+    NoAnswer,
     TransportError,
 )
 from console.transport.hostkeys import has_known_key
@@ -32,7 +33,6 @@ from console.transport.sampler_script import sampler_command
 
 CONNECT_TIMEOUT_S = 10.0
 LOGIN_TIMEOUT_S = 15.0
-KEEPALIVE_COUNT_MAX = 3
 READ_CHUNK = 65536
 
 #: AES-GCM first: with AES-NI it costs the console a fraction of what
@@ -53,9 +53,10 @@ def connect_options(host: Host) -> dict[str, Any]:
     options: dict[str, Any] = {
         "connect_timeout": CONNECT_TIMEOUT_S,
         "login_timeout": LOGIN_TIMEOUT_S,
-        # A dead link is only noticed through keepalives.
-        "keepalive_interval": max(5.0, host.interval * 2),
-        "keepalive_count_max": KEEPALIVE_COUNT_MAX,
+        # No asyncssh keepalive: it re-arms a timer on every packet received, which
+        # cost more than the frames' own parsing. The supervisor probes instead, when
+        # frames stop (HostSupervisor._watch_link).
+        "keepalive_interval": 0,
         "encryption_algs": list(ENCRYPTION_ALGS),
     }
     if host.port is not None:
@@ -65,6 +66,18 @@ def connect_options(host: Host) -> dict[str, Any]:
     if host.key_file:
         options["client_keys"] = [host.key_file]
     return options
+
+
+def bastion_options(host: Host) -> dict[str, Any]:
+    """A bastion carries the tunnels of many hosts and no sampler of its own: asyncssh's
+    keepalive notices it dying, so the next host to connect gets a new one."""
+    return {**connect_options(host), "keepalive_interval": probe_timeout(host.interval),
+            "keepalive_count_max": KEEPALIVE_MISSES}
+
+
+def probe_timeout(interval: float) -> float:
+    """How long a keepalive probe waits for its reply."""
+    return max(5.0, interval * 2)
 
 
 def describe_oserror(exc: BaseException) -> str:
@@ -133,17 +146,20 @@ class SSHTransport:
         """Time one SSH global request: a true round trip, no channel, no fork.
 
         OpenSSH answers `keepalive@openssh.com` with a failure reply, which is all we
-        need; this is the same request asyncssh's own keepalive sends.
+        need; this is the request asyncssh's own keepalive sends.
         """
         conn = self._conn
         if conn is None or conn.is_closed():
             return None
+        timeout = probe_timeout(self.host.interval)
         start = time.perf_counter()
         try:
-            await asyncio.wait_for(
-                conn._make_global_request(b"keepalive@openssh.com"),
-                timeout=max(5.0, self.host.interval * 2))
-        except (TimeoutError, AttributeError, asyncssh.Error, OSError):
+            # asyncio.timeout, not wait_for: no extra task per probe.
+            async with asyncio.timeout(timeout):
+                await conn._make_global_request(b"keepalive@openssh.com")
+        except TimeoutError:
+            raise NoAnswer(f"no answer to a keepalive within {timeout:.0f} s") from None
+        except (AttributeError, asyncssh.Error, OSError):
             return None
         return (time.perf_counter() - start) * 1000.0
 
