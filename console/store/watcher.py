@@ -39,9 +39,9 @@ class DataVersionWatcher:
         self._own.discard(client_uuid)
 
     async def _data_version(self) -> int:
-        async with self._db.reader.execute("PRAGMA data_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        # One hop to aiosqlite's thread per poll, not three (execute, fetch, close).
+        rows = list(await self._db.reader.execute_fetchall("PRAGMA data_version"))
+        return int(rows[0][0]) if rows else 0
 
     async def poll(self) -> list[Note]:
         """New notes from others since the last poll, oldest first ([] if none)."""
@@ -77,7 +77,8 @@ class DataVersionWatcher:
             if fresh:
                 yield fresh
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopped.wait(), self.interval)
+                async with asyncio.timeout(self.interval):  # no task per poll
+                    await self._stopped.wait()
 
     async def run(self, callback: Callable[[list[Note]], Awaitable[None] | None]) -> None:
         """Call `callback(batch)` for each batch until `stop()`; run it as a worker."""
