@@ -5,12 +5,11 @@
 Runs `OpsConsole` in-process with `App.run_test()` (Textual still lays out and renders
 every frame headless; only the terminal write is skipped) against bench/simulator.py
 in a child process, waits until every host is up, then for `--seconds` counts:
-screen repaints (Compositor.render_update), DataTable cell renders that missed the
-cache (DataTable._render_cell -> Rich), the table refresh tick (MainScreen.refresh_fleet),
-and the process CPU. `--refresh S` overrides console.screens.main.REFRESH_S to show
-what a slower repaint cadence would save; `--cprofile` prints the top functions.
-This is a diagnostic, not a figure for docs/benchmarks.md (fleet_bench measures the
-real process in a real terminal).
+screen repaints (Compositor.render_update), the table refresh tick
+(MainScreen.refresh_fleet) and the process CPU. `--refresh S` overrides
+console.screens.main.refresh_period to show what another repaint cadence costs;
+`--cprofile` prints the top functions. This is a diagnostic, not a figure for
+docs/benchmarks.md (fleet_bench measures the real process in a real terminal).
 """
 
 from __future__ import annotations
@@ -59,7 +58,6 @@ def _wrap(owner: Any, name: str, counter: Counter) -> Callable[[], None]:
 async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | None,
                   profile: bool) -> None:
     from textual._compositor import Compositor
-    from textual.widgets import DataTable
 
     import console.screens.main as main_screen
     from console.app import OpsConsole
@@ -67,10 +65,9 @@ async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | 
     from console.inventory import load_inventory
 
     if refresh is not None:
-        main_screen.REFRESH_S = refresh
+        main_screen.refresh_period = lambda _intervals: refresh
     app = OpsConsole(load_inventory(inventory))
     counters = {"repaints (Compositor.render_update)": Counter(),
-                "cell renders (DataTable._render_cell)": Counter(),
                 "table tick (MainScreen.refresh_fleet)": Counter()}
     me = psutil.Process()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -83,7 +80,6 @@ async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | 
         print(f"all {hosts} up after {time.monotonic() - start:.1f} s (in-process start)")
         await pilot.pause(2.0)
         undo = [_wrap(Compositor, "render_update", counters["repaints (Compositor.render_update)"]),
-                _wrap(DataTable, "_render_cell", counters["cell renders (DataTable._render_cell)"]),
                 _wrap(main_screen.MainScreen, "refresh_fleet",
                       counters["table tick (MainScreen.refresh_fleet)"])]
         prof = cProfile.Profile() if profile else None
@@ -108,7 +104,7 @@ async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | 
             await pilot.pause()
             latencies.append((time.perf_counter() - t) * 1000)
     busy = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    print(f"window {wall:.1f} s, REFRESH_S={main_screen.REFRESH_S}: process CPU "
+    print(f"window {wall:.1f} s, refresh={refresh or 'per interval'}: process CPU "
           f"{busy / wall * 100:.1f} % of one core (headless: no terminal output)")
     for name, c in counters.items():
         per = f"{c.seconds / c.calls * 1000:.2f} ms each" if c.calls else "-"
@@ -131,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hosts", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--refresh", type=float, help="override MainScreen's REFRESH_S")
+    parser.add_argument("--refresh", type=float, help="override MainScreen's refresh period (s)")
     parser.add_argument("--cprofile", action="store_true")
     args = parser.parse_args(argv)
     mp = pytest.MonkeyPatch()

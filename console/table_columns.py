@@ -11,3 +11,6 @@ class Column:
     label: str
     width: int
     numeric: bool = True  # right-aligned
+
+#: Header marks of the sort column.
+SORT_ASCENDING, SORT_DESCENDING = "▲", "▼"

@@ -107,3 +107,37 @@ async def test_local_machine_help_and_palette() -> None:
         await pilot.press("escape")
         await pilot.pause(0.3)
         assert app.screen.query_one(FleetTable).row_count == 1
+
+
+async def test_sorting_reorders_rows_and_marks_the_header() -> None:
+    """`s` cycles the sort column (figures highest first), `S` reverses, a click on a
+    header sorts by it; the header shows the column and direction in the same repaint."""
+    from textual.app import App, ComposeResult
+
+    from console.fleet.events import SampleArrived
+    from console.fleet.model import FleetModel
+    from console.inventory import Host
+    from console.metrics.sample import Sample
+
+    hosts = tuple(Host(name=n, groups=("all",), address="127.0.0.1") for n in ("a", "b", "c"))
+    model = FleetModel(Inventory(path=None, hosts=hosts, groups={}))
+    for name, cpu in (("a", 10.0), ("b", 90.0), ("c", 50.0)):
+        model.on_event(SampleArrived(name, Sample(wall_time=0.0, taken_at=0.0, cpu_pct=cpu)))
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FleetTable(model)
+
+    app = TableApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        table = app.query_one(FleetTable)
+        table.focus()
+        header = lambda: table.render_line(0).text  # noqa: E731
+        assert "State▼" in header()
+        await pilot.press("s")  # state -> cpu
+        assert table.order == ["b", "c", "a"]
+        assert "CPU%▼" in header() and "State▼" not in header()
+        await pilot.press("S")
+        assert table.order == ["a", "c", "b"] and "CPU%▲" in header()
+        await pilot.click(FleetTable, offset=(2, 0))  # the Host header
+        assert table.order == ["a", "b", "c"] and "Host▲" in header()

@@ -34,6 +34,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("detail", "Detail", 48, numeric=False),
 )
 
+# Sorted alphabetically; every other column sorts worst (highest) first.
+NAME_COLUMNS = frozenset({"host", "group", "detail"})
+
 # Which alert metric colours which column.
 COLUMN_METRIC = {"cpu": "cpu", "mem": "memory", "load": "load_per_core", "disk": "disk",
                  "rtt": "response_ms"}

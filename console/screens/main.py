@@ -6,10 +6,11 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Input
 
 from console.fleet.alert_events import Severity
-from console.fleet.events import HostState
+from console.fleet.events import HostState, HostStateChanged
 from console.fleet.fleet import Fleet
 from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
@@ -22,7 +23,18 @@ from console.widgets.summary_bar import SummaryBar
 
 #: How often the screen pulls changed hosts from the model: one repaint per tick,
 #: however many samples arrived in between. Ages and countdowns move on with it.
-REFRESH_S = 1.0
+#: Once per sampling interval (the fastest host's): a faster tick would redraw rows
+#: that have no new sample, a slower one would show a sample an interval late.
+MIN_REFRESH_S = 1.0
+MAX_REFRESH_S = 2.0
+#: A host changing state (up, down, stale) is shown this soon, not at the next tick;
+#: a burst of changes (start-up, an outage) still costs one repaint per delay.
+STATE_CHANGE_DELAY_S = 0.2
+
+
+def refresh_period(intervals: list[float]) -> float:
+    fastest = min(intervals, default=MAX_REFRESH_S)
+    return min(MAX_REFRESH_S, max(MIN_REFRESH_S, fastest))
 
 #: Below this width the notes pane starts hidden (toggle with n).
 NOTES_MIN_WIDTH = 140
@@ -58,7 +70,10 @@ class MainScreen(NotesMixin):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_S, self.refresh_fleet)
+        self.set_interval(refresh_period([h.interval for h in self.fleet.inventory.hosts]),
+                          self.refresh_fleet)
+        self._refresh_soon: Timer | None = None
+        self._unsubscribe = self.fleet.bus.subscribe(HostStateChanged, self._state_changed)
         self.notes.display = self.app.size.width >= NOTES_MIN_WIDTH
         self.table.focus()
 
@@ -67,6 +82,17 @@ class MainScreen(NotesMixin):
         # notes (n brings them back), unless someone is typing a note.
         if event.size.width < NOTES_MIN_WIDTH and not self.notes.query_one(NoteInput).has_focus:
             self.notes.display = False
+
+    def on_unmount(self) -> None:
+        self._unsubscribe()
+
+    def _state_changed(self, _event: object) -> None:
+        if self._refresh_soon is None:
+            self._refresh_soon = self.set_timer(STATE_CHANGE_DELAY_S, self._refresh_now)
+
+    def _refresh_now(self) -> None:
+        self._refresh_soon = None
+        self.refresh_fleet()
 
     @property
     def table(self) -> FleetTable:

@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterable
 from textual.binding import Binding
 
 from console.fleet.model import FleetModel
-from console.fleet.rows import COLUMNS, SeverityLookup, row_cells, sort_value
+from console.fleet.rows import COLUMNS, NAME_COLUMNS, SeverityLookup, row_cells, sort_value
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
-
-_NAME_COLUMNS = ("host", "group", "detail")
 
 
 class FleetTable(LineTable):
@@ -99,6 +97,7 @@ class FleetTable(LineTable):
                        key=lambda n: (keyed[n][1], n), reverse=self.sort_reverse)
         unknown = sorted(n for n in shown if keyed[n][0] != 0)
         self.set_order(known + unknown)
+        self.mark_sorted(column, self.sort_reverse)
 
     def on_header_click(self, column: Column) -> None:
         """Clicking a header sorts by it; clicking it again reverses."""
@@ -106,16 +105,15 @@ class FleetTable(LineTable):
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column = column.key
-            self.sort_reverse = column.key not in _NAME_COLUMNS
+            self.sort_reverse = column.key not in NAME_COLUMNS
         self._reorder()
 
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in COLUMNS]
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         # Figures sort worst (highest) first; names alphabetically.
-        self.sort_reverse = self.sort_column not in _NAME_COLUMNS
+        self.sort_reverse = self.sort_column not in NAME_COLUMNS
         self._reorder()
-        self.notify(f"sorted by {self.sort_column}", timeout=1.5)
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse

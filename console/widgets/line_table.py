@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.table_columns import Column
+from console.table_columns import SORT_ASCENDING, SORT_DESCENDING, Column
 
 _GAP = 1  # blank cells between columns
 _HEIGHT_STEP = 16
@@ -77,6 +77,7 @@ class LineTable(ScrollView, can_focus=True):
         self._styles: dict[str, Style] = {}
         self._styles_theme = ""
         self._total_width = sum(c.width + _GAP for c in self.columns)
+        self._sort_mark: tuple[str, bool] | None = None
 
     # -- data -----------------------------------------------------------------------
     @property
@@ -137,18 +138,42 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ----------------------------------------------------------------------
     def style_for(self, name: str) -> Style:
+        """A component style, on the table's own background ("" is that background).
+
+        Looked up once per theme: walking the DOM for a style (`rich_style`) cost more
+        than building the rest of a line."""
         if self._styles_theme != self.app.theme:
             self._styles, self._styles_theme = {}, self.app.theme
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(
-                f"{self.CSS_NAME}--{name}")
+            base = self._styles.get("")
+            if base is None:
+                base = self._styles[""] = self.rich_style
+            style = self._styles[name] = (base if not name else
+                                          base + self.get_component_rich_style(
+                                              f"{self.CSS_NAME}--{name}"))
         return style
+
+    def mark_sorted(self, column: str | None, descending: bool = False) -> None:
+        """Show the sort column and direction in the header, as htop and k9s do: the
+        answer to a sort key is on screen in the same repaint as the new order."""
+        mark = None if column is None else (column, descending)
+        if mark != self._sort_mark:
+            self._sort_mark = mark
+            self.refresh_line(0)
+
+    def _header_text(self, column: Column) -> str:
+        if self._sort_mark is None or self._sort_mark[0] != column.key:
+            return fit(column.label, column.width, column.numeric) + " " * _GAP
+        arrow = SORT_DESCENDING if self._sort_mark[1] else SORT_ASCENDING
+        if column.numeric:  # right-aligned: the arrow takes the gap after the label
+            return fit(column.label, column.width, True) + arrow + " " * (_GAP - 1)
+        return fit(column.label + arrow, column.width, False) + " " * _GAP
 
     def _header(self) -> Strip:
         style = self.style_for("header")
-        return Strip([Segment(fit(c.label, c.width, c.numeric) + " " * _GAP, style)
-                      for c in self.columns], self._total_width)
+        return Strip([Segment("".join(self._header_text(c) for c in self.columns), style)],
+                     self._total_width)
 
     def _line(self, key: str, scroll_x: int, width: int) -> Strip:
         """The row's line, cropped to the view; cached until the row, the theme, the
@@ -159,14 +184,23 @@ class LineTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == view:
             return cached[1]
         cells = self._cells.get(key)
+        base = self.style_for("")
         if cells is None:
-            return Strip.blank(width, self.rich_style)
-        base = self.rich_style
-        segments = []
+            return Strip.blank(width, base)
+        # Neighbouring cells of the same level share one segment: most of a row is
+        # "ok", and every segment is work again for Textual's compositor.
+        segments: list[Segment] = []
+        texts: list[str] = []
+        current = ""
         for col in self.columns:
             text, level = cells.get(col.key, ("", self.LEVELS[0]))
-            segments.append(Segment(fit(text, col.width, col.numeric) + " " * _GAP,
-                                    base + self.style_for(level)))
+            if level != current and texts:
+                segments.append(Segment("".join(texts), self.style_for(current)))
+                texts = []
+            current = level
+            texts.append(fit(text, col.width, col.numeric) + " " * _GAP)
+        if texts:
+            segments.append(Segment("".join(texts), self.style_for(current)))
         strip = (Strip(segments, self._total_width).crop(scroll_x, scroll_x + width)
                  .extend_cell_length(width, base))
         self._strips[key] = (view, strip)
@@ -177,10 +211,10 @@ class LineTable(ScrollView, can_focus=True):
         width = self.size.width
         if y == 0:
             return self._header().crop(scroll_x, scroll_x + width).extend_cell_length(
-                width, self.rich_style)
+                width, self.style_for(""))
         index = scroll_y + y - 1
         if index >= len(self.order):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.style_for(""))
         line = self._line(self.order[index], scroll_x, width)
         if index == self.cursor:
             line = line.apply_style(self.style_for("cursor"))
