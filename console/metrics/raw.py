@@ -5,6 +5,10 @@ local machine (read through psutil). Everything downstream (rates, thresholds, U
 therefore works the same for a remote host and for the jump host itself.
 All sizes are bytes; CPU times are in any consistent unit (jiffies or seconds),
 since only their ratios matter.
+
+Read-only by convention, not frozen: a frozen dataclass sets each field through
+object.__setattr__, and these are built by the hundred per second per fleet (frozen,
+parsing and rates cost a fifth more). Nothing changes a sample once built.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CpuTimes:
     user: float
     nice: float
@@ -36,7 +40,7 @@ class CpuTimes:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Memory:
     total: int
     available: int
@@ -44,7 +48,7 @@ class Memory:
     swap_free: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Load:
     load1: float
     load5: float
@@ -53,7 +57,7 @@ class Load:
     processes: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NetCounters:
     interface: str
     rx_bytes: int
@@ -66,7 +70,7 @@ class NetCounters:
     tx_drops: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DiskCounters:
     device: str
     read_bytes: int
@@ -76,7 +80,7 @@ class DiskCounters:
     busy_ms: int = 0  # time spent doing I/O: utilisation = Δbusy_ms / Δwall_ms
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Filesystem:
     device: str
     mount: str
@@ -101,7 +105,7 @@ class Filesystem:
         return 100.0 * self.inodes_used / self.inodes_total
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawSample:
     """One snapshot of a host. Any part may be missing when its source failed."""
 

@@ -2,6 +2,7 @@
 
 A figure is None when it cannot be known honestly (first sample, missing section,
 counter reset): the UI shows a dash rather than a made-up number.
+Read-only by convention, not frozen, for the reason given in raw.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from console.metrics.raw import Filesystem
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class InterfaceRates:
     interface: str
     rx_bps: float | None  # bytes per second
@@ -20,7 +21,7 @@ class InterfaceRates:
     drops_ps: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DiskRates:
     device: str
     read_bps: float | None
@@ -28,7 +29,7 @@ class DiskRates:
     util_pct: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sample:
     wall_time: float
     taken_at: float  # monotonic

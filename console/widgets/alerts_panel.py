@@ -41,6 +41,7 @@ class AlertsPanel(LineTable):
     def show(self, alerts: list[Alert]) -> None:
         """The engine's active alerts, in its order (worst, then oldest)."""
         order = []
+        shown = self.visible_range()
         for alert in alerts:
             key = alert_key(alert)
             order.append(key)
@@ -48,7 +49,7 @@ class AlertsPanel(LineTable):
             value = (None if alert.severity is Severity.UNKNOWN
                      else alert.last_value if alert.last_value is not None else alert.value)
             level = _LEVEL.get(alert.severity, "warn")
-            self.set_cells(key, {
+            changed = self.set_cells(key, redraw=False, cells={
                 "sev": (alert.severity.name[:4], level),
                 "host": (alert.host, level),
                 "key": (alert.key, level),
@@ -59,6 +60,8 @@ class AlertsPanel(LineTable):
                 "since": (time.strftime("%H:%M:%S", time.localtime(alert.opened)), level),
                 "detail": (alert.detail, level),
             })
+            if changed:
+                self.redraw_row(key, shown)
         for gone in set(self.order) - set(order):
             self.forget(gone)
         self.set_order(order)

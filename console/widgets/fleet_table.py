@@ -57,14 +57,24 @@ class FleetTable(LineTable):
         self.select_key(host)
 
     def refresh_rows(self, names: Iterable[str], resort: bool = False) -> None:
-        """New figures for these hosts; only lines on screen are redrawn."""
+        """New figures for these hosts. Only the rows on screen are built and redrawn;
+        the others are forgotten and built when they scroll into view (with 500 hosts,
+        building every row each tick was most of the tick)."""
         now = time.time()
+        shown = self.visible_range()
         for name in names:
+            index = self._index.get(name)
             view = self.model.views.get(name)
-            if view is not None:
-                self.set_cells(name, row_cells(view, now, self.severity))
+            if view is None or index is None or index not in shown:
+                self.forget(name)
+            elif self.set_cells(name, row_cells(view, now, self.severity), redraw=False):
+                self.redraw_row(name, shown)
         if resort:
             self._reorder()
+
+    def provide_cells(self, key: str) -> dict[str, tuple[str, str]] | None:
+        view = self.model.views.get(key)
+        return None if view is None else row_cells(view, time.time(), self.severity)
 
     def tick(self) -> None:
         """Once a second: ages and countdowns move on for the hosts on screen (the

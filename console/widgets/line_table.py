@@ -85,23 +85,38 @@ class LineTable(ScrollView, can_focus=True):
         return len(self.order)
 
     def cells_of(self, key: str) -> dict[str, str]:
-        """The text of each cell of a row, as last drawn."""
-        return {col: text for col, (text, _) in self._cells.get(key, {}).items()}
+        """The text of each cell of a row, as drawn (or as it would be drawn)."""
+        return {col: text for col, (text, _) in (self._cells_for(key) or {}).items()}
 
-    def set_cells(self, key: str, cells: Cells) -> bool:
-        """New content for one row; redraws its line if it is on screen."""
+    def set_cells(self, key: str, cells: Cells, redraw: bool = True) -> bool:
+        """New content for one row; redraws its line if it is on screen (unless
+        `redraw` is False: the caller redraws, knowing which lines are on screen)."""
         if self._cells.get(key) == cells:
             return False
         self._cells[key] = cells
         self._strips.pop(key, None)
         index = self._index.get(key)
-        if index is not None:
+        if redraw and index is not None:
             self._refresh_index(index)
         return True
 
     def forget(self, key: str) -> None:
+        """Drop a row's content: `provide_cells` gives it again when it is drawn."""
         self._cells.pop(key, None)
         self._strips.pop(key, None)
+
+    def provide_cells(self, key: str) -> Cells | None:
+        """Content for a row drawn without any set: subclasses that forget rows off
+        screen (the fleet's 500 hosts) build it here, only when it is needed."""
+        return None
+
+    def _cells_for(self, key: str) -> Cells | None:
+        cells = self._cells.get(key)
+        if cells is None:
+            cells = self.provide_cells(key)
+            if cells is not None:
+                self._cells[key] = cells
+        return cells
 
     def set_order(self, order: list[str]) -> None:
         """Which rows show, in which order; the cursor stays on its row."""
@@ -123,9 +138,21 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor = max(0, min(self.cursor, len(order) - 1))
         self.refresh()
 
-    def visible_keys(self) -> list[str]:
+    def visible_range(self) -> range:
+        """Indexes into `order` of the rows on screen (the header takes a line)."""
         top = self.scroll_offset.y
-        return self.order[top: top + max(0, self.size.height - 1)]
+        return range(top, min(len(self.order), top + max(0, self.size.height - 1)))
+
+    def redraw_row(self, key: str, shown: range) -> None:
+        """Redraw a row if it is on screen; `shown` is `visible_range()`, computed once
+        per batch (the widget's size and scroll offset are not free to read)."""
+        index = self._index.get(key)
+        if index is not None and index in shown:
+            self.refresh_line(index - shown.start + 1)
+
+    def visible_keys(self) -> list[str]:
+        shown = self.visible_range()
+        return self.order[shown.start:shown.stop]
 
     def selected_key(self) -> str | None:
         if not self.order:
@@ -183,7 +210,7 @@ class LineTable(ScrollView, can_focus=True):
         cached = self._strips.get(key)
         if cached is not None and cached[0] == view:
             return cached[1]
-        cells = self._cells.get(key)
+        cells = self._cells_for(key)
         base = self.style_for("")
         if cells is None:
             return Strip.blank(width, base)

@@ -44,7 +44,7 @@ _ROW = re.compile(
 _BLOCKS = re.compile(r"(\d+)-blocks")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DfRow:
     device: str
     mount: str
@@ -53,24 +53,30 @@ class DfRow:
     c: int | None  # available / free
 
 
-def _rows(text: str, what: str) -> tuple[str, list[DfRow]]:
+def _rows(text: str, what: str, in_blocks: bool = False) -> tuple[str, list[DfRow]]:
+    """Header line and rows; `in_blocks`: sizes are in the header's block size and are
+    converted to bytes."""
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines or not lines[0].startswith("Filesystem"):
         raise ParseError(f"{what}: no header line")
+    block = 1
+    if in_blocks:
+        m = _BLOCKS.search(lines[0])
+        block = int(m.group(1)) if m else 1024
     rows = []
     for line in lines[1:]:
         parts = line.split()
         # Fast path: six plain columns, mount point without any whitespace.
         if len(parts) == 6 and line.endswith(f"{parts[4]} {parts[5]}") and "-" not in parts[1:4]:
             a, b, c = to_ints(parts[1:4], what)
-            rows.append(DfRow(parts[0], parts[5], a, b, c))
+            rows.append(DfRow(parts[0], parts[5], a * block, b * block, c * block))
             continue
         m = _ROW.match(line)
         if not m:
             raise ParseError(f"{what}: bad row {line[:60]!r}")
 
         def num(key: str, m: re.Match[str] = m) -> int | None:
-            return None if m.group(key) == "-" else to_int(m.group(key), what)
+            return None if m.group(key) == "-" else to_int(m.group(key), what) * block
 
         rows.append(DfRow(m.group("dev"), m.group("mount"), num("a"), num("b"), num("c")))
     return lines[0], rows
@@ -78,13 +84,7 @@ def _rows(text: str, what: str) -> tuple[str, list[DfRow]]:
 
 def parse_df(text: str) -> list[DfRow]:
     """`df -P -k`: sizes converted to bytes using the header's block size."""
-    header, rows = _rows(text, "df")
-    m = _BLOCKS.search(header)
-    block = int(m.group(1)) if m else 1024
-    return [
-        DfRow(r.device, r.mount, *(None if v is None else v * block for v in (r.a, r.b, r.c)))
-        for r in rows
-    ]
+    return _rows(text, "df", in_blocks=True)[1]
 
 
 def parse_df_inodes(text: str) -> list[DfRow]:

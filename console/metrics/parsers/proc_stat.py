@@ -15,7 +15,7 @@ from console.metrics.raw import CpuTimes
 _CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ProcStat:
     cpu: CpuTimes
     cpu_lines: int  # cpuN lines: the CPUs online when the file was read
