@@ -334,7 +334,7 @@ class Run:
         out.mkdir(parents=True, exist_ok=True)
         raw = out / f"{self.f.scenario}.collapsed"
         subprocess.run(["py-spy", "record", "-p", str(self.proc.pid), "-d", str(int(seconds)),
-                        "-r", "100", "-f", "raw", "-o", str(raw), "--nonblocking"],
+                        "-r", "200", "--gil", "-f", "raw", "-o", str(raw)],
                        capture_output=True, check=True)
         (out / f"{self.f.scenario}.top.txt").write_text(top_functions(raw))
 
