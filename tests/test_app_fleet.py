@@ -141,3 +141,40 @@ async def test_sorting_reorders_rows_and_marks_the_header() -> None:
         assert table.order == ["a", "c", "b"] and "CPU%▲" in header()
         await pilot.click(FleetTable, offset=(2, 0))  # the Host header
         assert table.order == ["a", "b", "c"] and "Host▲" in header()
+
+
+async def test_a_long_table_scrolls_and_its_scrollbar_follows_the_rows() -> None:
+    """The scrollable height follows the row count without a screen layout each time
+    (LineTable._set_virtual_size): the cursor still scrolls into view, the scrollbar
+    still appears and goes."""
+    from textual.app import App, ComposeResult
+
+    from console.fleet.model import FleetModel
+    from console.inventory import Host
+
+    hosts = tuple(Host(name=f"h{i:02d}", groups=("all",), address="127.0.0.1")
+                  for i in range(30))
+    model = FleetModel(Inventory(path=None, hosts=hosts, groups={}))
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FleetTable(model)
+
+    app = TableApp()
+    async with app.run_test(size=(120, 10)) as pilot:
+        table = app.query_one(FleetTable)
+        table.focus()
+        await pilot.pause()
+        assert table.virtual_size.height == 31 and table.show_vertical_scrollbar
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.selected_key() == table.order[-1]
+        assert table.order[-1] in table.visible_keys() and table.scroll_offset.y > 0
+        table.set_filter("h0")  # h00..h09
+        await pilot.pause()
+        assert table.row_count == 10 and table.virtual_size.height == 11
+        assert table.scroll_offset.y <= 11 - table.size.height + 1
+        table.set_filter("h01")
+        await pilot.pause()
+        assert table.row_count == 1 and not table.show_vertical_scrollbar
+        assert table.scroll_offset.y == 0 and "h01" in table.render_line(1).text
