@@ -21,9 +21,10 @@ What a simulated host answers, on the console's own protocol
 - anything else: exit 127, as a shell without that command;
 - keepalive@openssh.com global requests: asyncssh replies with failure, as OpenSSH.
 
-Cheap by design (it shares the machine with the console under test): every text that
-does not change is rendered once per host; a frame is a join of those pieces and a
-handful of %-formatted lines.
+Frames carry what the real sampler's awk lets through (no per-CPU lines, seven
+meminfo lines, no idle loop devices). Cheap by design (it shares the machine with the
+console under test): every text that does not change is rendered once per host; a
+frame is a join of those pieces and a handful of %-formatted lines.
 """
 
 from __future__ import annotations
@@ -197,11 +198,9 @@ class SimHost:
         s = self.static
         c = self.cpu
         n = self.ncpu
-        per = [v // n for v in c]
-        cpu_lines = [f"cpu  {c[0]} {c[1]} {c[2]} {c[3]} {c[4]} 0 {c[6]} {c[7]} 0 0\n"]
-        for i in range(n):
-            cpu_lines.append(f"cpu{i} {per[0] + i} {per[1]} {per[2] - i} {per[3]} {per[4]} 0 "
-                             f"{per[6]} {per[7]} 0 0\n")
+        # As the sampler's awk sends them: no per-CPU, intr or softirq lines, the seven
+        # meminfo lines the console reads, no idle loop devices.
+        cpu_line = f"cpu  {c[0]} {c[1]} {c[2]} {c[3]} {c[4]} 0 {c[6]} {c[7]} 0 0\n"
         total = self.mem_total_kb
         avail = int(total * (1 - self.mem_used))
         free = int(avail * 0.3)
@@ -211,16 +210,14 @@ class SimHost:
         la = self.load
         d = self.disk
         parts = [
-            f"@@opsconsole-frame {seq}\n@@stat\n", *cpu_lines,
+            f"@@opsconsole-frame {seq}\n@@stat\n", cpu_line,
             f"ctxt {self.ctxt}\n", s["btime"], f"processes {self.forks}\n",
             f"procs_running {max(1, round(la[0]))}\nprocs_blocked 0\n",
             "@@meminfo\n",
             f"MemTotal:       {total:>8} kB\nMemFree:        {free:>8} kB\n"
             f"MemAvailable:   {avail:>8} kB\nBuffers:        {buffers:>8} kB\n"
-            f"Cached:         {cached:>8} kB\nSwapCached:            0 kB\n",
-            s["meminfo_mid"],
+            f"Cached:         {cached:>8} kB\n",
             f"SwapTotal:      {self.swap_total_kb:>8} kB\nSwapFree:       {swap_free:>8} kB\n",
-            s["meminfo_tail"],
             f"@@loadavg\n{la[0]:.2f} {la[1]:.2f} {la[2]:.2f} {max(1, round(la[0]))}/"
             f"{self.procs + 40} {self.forks % 4_000_000}\n",
             f"@@uptime\n{self.uptime:.2f} {self.idle_uptime:.2f}\n",
@@ -230,7 +227,7 @@ class SimHost:
             parts.append(f"{name:>6}: {v[0]} {v[1]} {v[2]} {v[3]} 0 0 0 0 "
                          f"{v[4]} {v[5]} 0 0 0 0 0 0\n")
         parts += [
-            "@@diskstats\n", s["diskstats_static"],
+            "@@diskstats\n",
             f" {s['disk_major']} 0 {self.disk_name} {d[0]} 0 {d[1]} {d[0] // 2} {d[2]} 0 "
             f"{d[3]} {d[2]} 0 {d[4]} {d[5]} 0 0 0 0 0 0\n",
             s["mounts"], f"@@nproc\n{n}\n@@procs\n{self.procs}\n",
@@ -290,23 +287,8 @@ def _mounts_for(h: SimHost, rng: random.Random) -> list[Mount]:
 
 def _static_texts(h: SimHost) -> dict[str, str]:
     """Everything in a frame that does not change between frames of this host."""
-    rng = h.rng
     btime = 1_790_000_000 - int(h.uptime)
-    mid = "".join(f"{k + ':':<16}{rng.randrange(0, 900_000):>8} kB\n" for k in (
-        "Active", "Inactive", "Active(anon)", "Inactive(anon)", "Active(file)",
-        "Inactive(file)", "Unevictable", "Mlocked"))
-    tail = "".join(f"{k + ':':<16}{v:>8} kB\n" for k, v in (
-        ("Dirty", rng.randrange(0, 5000)), ("Writeback", 0),
-        ("AnonPages", rng.randrange(100_000, 900_000)), ("Mapped", rng.randrange(10_000, 90_000)),
-        ("Shmem", rng.randrange(1000, 50_000)), ("KReclaimable", 69_952), ("Slab", 94_872),
-        ("SReclaimable", 69_952), ("SUnreclaim", 24_920), ("KernelStack", 1556),
-        ("PageTables", 2280), ("CommitLimit", h.mem_total_kb // 2),
-        ("Committed_AS", rng.randrange(100_000, 9_000_000)), ("VmallocTotal", 34359738367),
-        ("VmallocUsed", 14404), ("Percpu", 688), ("AnonHugePages", 0),
-        ("Hugepagesize", 2048), ("DirectMap4k", 30720), ("DirectMap2M", 2066432)))
     major = {"sda": 8, "vda": 254, "nvme0n1": 259}[h.disk_name]
-    loops = "".join(f"   7       {i} loop{i} 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-                    for i in range(4))
     mount_lines = [
         "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n",
         "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n",
@@ -318,13 +300,10 @@ def _static_texts(h: SimHost) -> dict[str, str]:
         mount_lines.append(f"{m.device} {point} {m.fstype} rw,relatime 0 0\n")
     return {
         "btime": f"btime {btime}\n",
-        "meminfo_mid": mid,
-        "meminfo_tail": tail,
         "netdev_head": (
             "@@netdev\nInter-|   Receive                                                |"
             "  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|"
             "bytes    packets errs drop fifo colls carrier compressed\n"),
-        "diskstats_static": loops,
         "disk_major": str(major),
         "mounts": "@@mounts\n" + "".join(mount_lines),
     }
