@@ -116,6 +116,7 @@ async def test_sorting_reorders_rows_and_marks_the_header() -> None:
 
     from console.fleet.events import SampleArrived
     from console.fleet.model import FleetModel
+    from console.fleet.rows import COLUMNS
     from console.inventory import Host
     from console.metrics.sample import Sample
 
@@ -141,6 +142,13 @@ async def test_sorting_reorders_rows_and_marks_the_header() -> None:
         assert table.order == ["a", "c", "b"] and "CPU%▲" in header()
         await pilot.click(FleetTable, offset=(2, 0))  # the Host header
         assert table.order == ["a", "b", "c"] and "Host▲" in header()
+        # A sample newer than the last tick: the re-sort and the figures shown agree.
+        model.on_event(SampleArrived("a", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=95.0)))
+        for _ in range(len(COLUMNS) + 2):  # once round the columns, from host to cpu
+            await pilot.press("s")
+        assert "CPU%▼" in header() and table.order == ["a", "b", "c"]
+        assert table.cells_of("a")["cpu"].strip() == "95.0"
+        assert "95.0" in table.render_line(1).text
 
 
 async def test_a_long_table_scrolls_and_its_scrollbar_follows_the_rows() -> None:

@@ -72,6 +72,11 @@ class FleetTable(LineTable):
         if resort:
             self._reorder()
 
+    def _resort(self) -> None:
+        """A new order asked for by a key: the figures on screen are taken from the
+        model at the same moment as the order, so what is shown is what was sorted."""
+        self.refresh_rows(self.model.views, resort=True)
+
     def provide_cells(self, key: str) -> dict[str, tuple[str, str]] | None:
         view = self.model.views.get(key)
         return None if view is None else row_cells(view, time.time(), self.severity)
@@ -83,7 +88,7 @@ class FleetTable(LineTable):
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()
-        self._reorder()
+        self._resort()
 
     def _matches(self, name: str) -> bool:
         if not self.filter_text:
@@ -116,15 +121,15 @@ class FleetTable(LineTable):
         else:
             self.sort_column = column.key
             self.sort_reverse = column.key not in NAME_COLUMNS
-        self._reorder()
+        self._resort()
 
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in COLUMNS]
         self.sort_column = keys[(keys.index(self.sort_column) + 1) % len(keys)]
         # Figures sort worst (highest) first; names alphabetically.
         self.sort_reverse = self.sort_column not in NAME_COLUMNS
-        self._reorder()
+        self._resort()
 
     def action_reverse_sort(self) -> None:
         self.sort_reverse = not self.sort_reverse
-        self._reorder()
+        self._resort()
