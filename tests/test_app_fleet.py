@@ -186,3 +186,52 @@ async def test_a_long_table_scrolls_and_its_scrollbar_follows_the_rows() -> None
         await pilot.pause()
         assert table.row_count == 1 and not table.show_vertical_scrollbar
         assert table.scroll_offset.y == 0 and "h01" in table.render_line(1).text
+
+
+async def test_alerts_panel_lists_worst_and_oldest_first_and_scrolls() -> None:
+    """Real alert engine, real panel: crit before warn, oldest first; host, metric,
+    value, threshold and since on each line; rows below the fold are drawn right when
+    they scroll into view (they are built only then)."""
+    from textual.app import App, ComposeResult
+
+    from console.metrics.alerts import AlertEngine
+    from console.metrics.sample import Sample
+    from console.metrics.thresholds import thresholds_for_host
+    from console.widgets.alerts_panel import AlertsPanel
+
+    engine = AlertEngine()
+    limits = thresholds_for_host({"console_thresholds": {"cpu": {"warn": 80, "crit": 90,
+                                                                   "for": 1}}})
+    for i in range(20):  # warn, opened one second apart
+        engine.observe(f"w{i:02d}", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=85.0),
+                       limits, 1000.0 + i)
+    for i in range(3):
+        engine.observe(f"c{i}", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=97.0),
+                       limits, 2000.0 + i)
+
+    class PanelApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield AlertsPanel()
+
+    app = PanelApp()
+    async with app.run_test(size=(140, 14)) as pilot:
+        panel = app.query_one(AlertsPanel)
+        panel.show(engine.active_alerts())
+        panel.focus()
+        await pilot.pause()
+        assert [k.split("\0")[0] for k in panel.order[:4]] == ["c0", "c1", "c2", "w00"]
+        first = panel.render_line(1).text
+        assert first.split()[:3] == ["CRIT", "c0", "cpu"] and "97.0%" in first
+        assert "crit 90%" in first
+        await pilot.press("end")
+        await pilot.pause()
+        last = panel.render_line(panel.cursor - panel.scroll_offset.y + 1).text
+        assert last.split()[:3] == ["WARN", "w19", "cpu"] and "85.0%" in last
+        # A new figure for an alert off screen shows when it is drawn, not the old one.
+        engine.observe("w19", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=88.0), limits, 3000.0)
+        await pilot.press("home")
+        panel.show(engine.active_alerts())
+        await pilot.press("end")
+        await pilot.pause()
+        last = panel.render_line(panel.cursor - panel.scroll_offset.y + 1).text
+        assert "88.0%" in last

@@ -37,33 +37,43 @@ class AlertsPanel(LineTable):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(COLUMNS, **kwargs)
+        self._alerts: dict[str, Alert] = {}
 
     def show(self, alerts: list[Alert]) -> None:
-        """The engine's active alerts, in its order (worst, then oldest)."""
-        order = []
+        """The engine's active alerts, in its order (worst, then oldest). Only the rows
+        on screen are built; a 500-host outage can have hundreds."""
+        self._alerts = {alert_key(alert): alert for alert in alerts}
+        order = list(self._alerts)
         shown = self.visible_range()
-        for alert in alerts:
-            key = alert_key(alert)
-            order.append(key)
-            # An UNKNOWN alert has no current value: its last figure would look live.
-            value = (None if alert.severity is Severity.UNKNOWN
-                     else alert.last_value if alert.last_value is not None else alert.value)
-            level = _LEVEL.get(alert.severity, "warn")
-            changed = self.set_cells(key, redraw=False, cells={
-                "sev": (alert.severity.name[:4], level),
-                "host": (alert.host, level),
-                "key": (alert.key, level),
-                "value": (format_value(value, alert.unit) if value is not None
-                          else fmt.DASH, level),
-                "threshold": (alert.threshold or fmt.DASH, level),
-                # A clock time, not an age: it changes only when the alert does.
-                "since": (time.strftime("%H:%M:%S", time.localtime(alert.opened)), level),
-                "detail": (alert.detail, level),
-            })
-            if changed:
+        on_screen = set(self.order[shown.start:shown.stop])
+        for key, alert in self._alerts.items():
+            if key not in on_screen:
+                self.forget(key)  # built by provide_cells if it scrolls into view
+            elif self.set_cells(key, alert_cells(alert), redraw=False):
                 self.redraw_row(key, shown)
         for gone in set(self.order) - set(order):
             self.forget(gone)
         self.set_order(order)
         if self.display != bool(order):
             self.display = bool(order)
+
+    def provide_cells(self, key: str) -> dict[str, tuple[str, str]] | None:
+        alert = self._alerts.get(key)
+        return None if alert is None else alert_cells(alert)
+
+
+def alert_cells(alert: Alert) -> dict[str, tuple[str, str]]:
+    # An UNKNOWN alert has no current value: its last figure would look live.
+    value = (None if alert.severity is Severity.UNKNOWN
+             else alert.last_value if alert.last_value is not None else alert.value)
+    level = _LEVEL.get(alert.severity, "warn")
+    return {
+        "sev": (alert.severity.name[:4], level),
+        "host": (alert.host, level),
+        "key": (alert.key, level),
+        "value": (format_value(value, alert.unit) if value is not None else fmt.DASH, level),
+        "threshold": (alert.threshold or fmt.DASH, level),
+        # A clock time, not an age: it changes only when the alert does.
+        "since": (time.strftime("%H:%M:%S", time.localtime(alert.opened)), level),
+        "detail": (alert.detail, level),
+    }
