@@ -508,7 +508,7 @@ def details(f: Figures) -> list[str]:
         f"window {f.duration:g} s; 1-s CPU slices p95 {_fmt(f.cpu_pct_per_s_p95, '%')}; "
         f"RSS in the window {_fmt(f.rss_steady_mb, 'MB')}; still all up at the end: "
         f"{'yes' if f.still_live_at_end else 'NO'}.",
-        f"- Key latency (`s`, sort + notification, via tmux): {keys}.",
+        f"- Key latency (`s`, sort + header mark, via tmux): {keys}.",
         f"- Ctrl+Q to process exit: {_fmt(f.quit_s, 's', 2)}. Machine during the window: "
         f"{_fmt(f.machine_cpu_pct, '% of all cores')}; "
         + ("simulator process " if f.scenario.startswith("sim") else "sshd daemons + "
