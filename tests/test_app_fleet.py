@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from textual.app import App, ComposeResult
+from textual.widget import Widget
 
 from console.app import OpsConsole
+from console.fleet.events import SampleArrived
+from console.fleet.model import FleetModel
+from console.fleet.rows import COLUMNS
 from console.format import DASH
-from console.inventory import Inventory, load_inventory
+from console.inventory import Host, Inventory, load_inventory
+from console.metrics.alerts import AlertEngine
+from console.metrics.sample import Sample
+from console.metrics.thresholds import thresholds_for_host
 from console.screens.help import HelpScreen
 from console.screens.modals.confirm import ConfirmModal
+from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable
 from console.widgets.summary_bar import SummaryBar
 from tests.sshlab import SshLab, loopback_addresses
@@ -28,6 +37,26 @@ def screen_line(app: OpsConsole, host: str) -> str:
 
 async def until(pilot, predicate, timeout: float, what: str) -> None:
     await eventually(predicate, timeout, what, pilot=pilot, period=0.2)
+
+
+class WidgetApp(App[None]):
+    """One widget alone in an app: the widget tests below drive the real widget."""
+
+    def __init__(self, widget: Widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+def model_of(names: list[str]) -> FleetModel:
+    hosts = tuple(Host(name=n, groups=("all",), address="127.0.0.1") for n in names)
+    return FleetModel(Inventory(path=None, hosts=hosts, groups={}))
+
+
+def cpu_sample(cpu: float) -> Sample:
+    return Sample(wall_time=0.0, taken_at=0.0, cpu_pct=cpu)
 
 
 @pytest.mark.sshd
@@ -112,26 +141,11 @@ async def test_local_machine_help_and_palette() -> None:
 async def test_sorting_reorders_rows_and_marks_the_header() -> None:
     """`s` cycles the sort column (figures highest first), `S` reverses, a click on a
     header sorts by it; the header shows the column and direction in the same repaint."""
-    from textual.app import App, ComposeResult
-
-    from console.fleet.events import SampleArrived
-    from console.fleet.model import FleetModel
-    from console.fleet.rows import COLUMNS
-    from console.inventory import Host
-    from console.metrics.sample import Sample
-
-    hosts = tuple(Host(name=n, groups=("all",), address="127.0.0.1") for n in ("a", "b", "c"))
-    model = FleetModel(Inventory(path=None, hosts=hosts, groups={}))
+    model = model_of(["a", "b", "c"])
     for name, cpu in (("a", 10.0), ("b", 90.0), ("c", 50.0)):
-        model.on_event(SampleArrived(name, Sample(wall_time=0.0, taken_at=0.0, cpu_pct=cpu)))
-
-    class TableApp(App[None]):
-        def compose(self) -> ComposeResult:
-            yield FleetTable(model)
-
-    app = TableApp()
-    async with app.run_test(size=(120, 10)) as pilot:
-        table = app.query_one(FleetTable)
+        model.on_event(SampleArrived(name, cpu_sample(cpu)))
+    table = FleetTable(model)
+    async with WidgetApp(table).run_test(size=(120, 10)) as pilot:
         table.focus()
         header = lambda: table.render_line(0).text  # noqa: E731
         assert "State▼" in header()
@@ -143,7 +157,7 @@ async def test_sorting_reorders_rows_and_marks_the_header() -> None:
         await pilot.click(FleetTable, offset=(2, 0))  # the Host header
         assert table.order == ["a", "b", "c"] and "Host▲" in header()
         # A sample newer than the last tick: the re-sort and the figures shown agree.
-        model.on_event(SampleArrived("a", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=95.0)))
+        model.on_event(SampleArrived("a", cpu_sample(95.0)))
         for _ in range(len(COLUMNS) + 2):  # once round the columns, from host to cpu
             await pilot.press("s")
         assert "CPU%▼" in header() and table.order == ["a", "b", "c"]
@@ -155,22 +169,8 @@ async def test_a_long_table_scrolls_and_its_scrollbar_follows_the_rows() -> None
     """The scrollable height follows the row count without a screen layout each time
     (LineTable._set_virtual_size): the cursor still scrolls into view, the scrollbar
     still appears and goes."""
-    from textual.app import App, ComposeResult
-
-    from console.fleet.model import FleetModel
-    from console.inventory import Host
-
-    hosts = tuple(Host(name=f"h{i:02d}", groups=("all",), address="127.0.0.1")
-                  for i in range(30))
-    model = FleetModel(Inventory(path=None, hosts=hosts, groups={}))
-
-    class TableApp(App[None]):
-        def compose(self) -> ComposeResult:
-            yield FleetTable(model)
-
-    app = TableApp()
-    async with app.run_test(size=(120, 10)) as pilot:
-        table = app.query_one(FleetTable)
+    table = FleetTable(model_of([f"h{i:02d}" for i in range(30)]))
+    async with WidgetApp(table).run_test(size=(120, 10)) as pilot:
         table.focus()
         await pilot.pause()
         assert table.virtual_size.height == 31 and table.show_vertical_scrollbar
@@ -192,30 +192,16 @@ async def test_alerts_panel_lists_worst_and_oldest_first_and_scrolls() -> None:
     """Real alert engine, real panel: crit before warn, oldest first; host, metric,
     value, threshold and since on each line; rows below the fold are drawn right when
     they scroll into view (they are built only then)."""
-    from textual.app import App, ComposeResult
-
-    from console.metrics.alerts import AlertEngine
-    from console.metrics.sample import Sample
-    from console.metrics.thresholds import thresholds_for_host
-    from console.widgets.alerts_panel import AlertsPanel
-
     engine = AlertEngine()
     limits = thresholds_for_host({"console_thresholds": {"cpu": {"warn": 80, "crit": 90,
                                                                    "for": 1}}})
     for i in range(20):  # warn, opened one second apart
-        engine.observe(f"w{i:02d}", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=85.0),
-                       limits, 1000.0 + i)
+        engine.observe(f"w{i:02d}", cpu_sample(85.0), limits, 1000.0 + i)
     for i in range(3):
-        engine.observe(f"c{i}", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=97.0),
-                       limits, 2000.0 + i)
+        engine.observe(f"c{i}", cpu_sample(97.0), limits, 2000.0 + i)
 
-    class PanelApp(App[None]):
-        def compose(self) -> ComposeResult:
-            yield AlertsPanel()
-
-    app = PanelApp()
-    async with app.run_test(size=(140, 14)) as pilot:
-        panel = app.query_one(AlertsPanel)
+    panel = AlertsPanel()
+    async with WidgetApp(panel).run_test(size=(140, 14)) as pilot:
         panel.show(engine.active_alerts())
         panel.focus()
         await pilot.pause()
@@ -228,7 +214,7 @@ async def test_alerts_panel_lists_worst_and_oldest_first_and_scrolls() -> None:
         last = panel.render_line(panel.cursor - panel.scroll_offset.y + 1).text
         assert last.split()[:3] == ["WARN", "w19", "cpu"] and "85.0%" in last
         # A new figure for an alert off screen shows when it is drawn, not the old one.
-        engine.observe("w19", Sample(wall_time=0.0, taken_at=0.0, cpu_pct=88.0), limits, 3000.0)
+        engine.observe("w19", cpu_sample(88.0), limits, 3000.0)
         await pilot.press("home")
         panel.show(engine.active_alerts())
         await pilot.press("end")
