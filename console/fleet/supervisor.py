@@ -165,15 +165,17 @@ class HostSupervisor:
         misses = 0
         while True:
             self._probe_now.clear()
+            sample_before = self._last_sample_at
             try:
                 self._rtt_ms = await self.transport.measure_rtt()
             except NoAnswer as exc:
                 self._rtt_ms = None
-                misses += 1
-                if misses >= KEEPALIVE_MISSES:
-                    raise TransportError(f"{exc} ({misses} in a row)") from exc
-                continue  # the probe's own timeout was the wait
-            misses = 0
+                if self._last_sample_at == sample_before:  # nothing came back at all
+                    misses += 1
+                    if misses >= KEEPALIVE_MISSES:
+                        raise TransportError(f"{exc} ({misses} in a row)") from exc
+                    continue  # probe again at once: the probe's timeout was the wait
+            misses = 0  # an answer, or a frame while waiting for one: the link lives
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(max(self.host.interval, RTT_EVERY_S)):
                     await self._probe_now.wait()

@@ -32,12 +32,13 @@ MAX_REFRESH_S = 2.0
 STATE_CHANGE_DELAY_S = 0.2
 
 
+#: Below this width the notes pane starts hidden (toggle with n).
+NOTES_MIN_WIDTH = 140
+
+
 def refresh_period(intervals: list[float]) -> float:
     fastest = min(intervals, default=MAX_REFRESH_S)
     return min(MAX_REFRESH_S, max(MIN_REFRESH_S, fastest))
-
-#: Below this width the notes pane starts hidden (toggle with n).
-NOTES_MIN_WIDTH = 140
 
 
 class MainScreen(NotesMixin):
