@@ -49,8 +49,8 @@ class AlertsPanel(LineTable):
         for key, alert in self._alerts.items():
             if key not in on_screen:
                 self.forget(key)  # built by provide_cells if it scrolls into view
-            elif self.set_cells(key, alert_cells(alert), redraw=False):
-                self.redraw_row(key, shown)
+            else:
+                self.set_cells(key, alert_cells(alert), shown)
         for gone in set(self.order) - set(order):
             self.forget(gone)
         self.set_order(order)

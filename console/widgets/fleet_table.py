@@ -67,8 +67,8 @@ class FleetTable(LineTable):
             view = self.model.views.get(name)
             if view is None or index is None or index not in shown:
                 self.forget(name)
-            elif self.set_cells(name, row_cells(view, now, self.severity), redraw=False):
-                self.redraw_row(name, shown)
+            else:
+                self.set_cells(name, row_cells(view, now, self.severity), shown)
         if resort:
             self._reorder()
 

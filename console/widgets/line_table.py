@@ -87,16 +87,17 @@ class LineTable(ScrollView, can_focus=True):
         """The text of each cell of a row, as drawn (or as it would be drawn)."""
         return {col: text for col, (text, _) in (self._cells_for(key) or {}).items()}
 
-    def set_cells(self, key: str, cells: Cells, redraw: bool = True) -> bool:
-        """New content for one row; redraws its line if it is on screen (unless
-        `redraw` is False: the caller redraws, knowing which lines are on screen)."""
+    def set_cells(self, key: str, cells: Cells, shown: range) -> bool:
+        """New content for one row, redrawn if it is on screen. `shown` is
+        `visible_range()`, read once per batch of rows: the widget's size and scroll
+        offset are not free to read."""
         if self._cells.get(key) == cells:
             return False
         self._cells[key] = cells
         self._strips.pop(key, None)
         index = self._index.get(key)
-        if redraw and index is not None:
-            self._refresh_index(index)
+        if index is not None and index in shown:
+            self.refresh_line(index - shown.start + 1)
         return True
 
     def forget(self, key: str) -> None:
@@ -148,13 +149,6 @@ class LineTable(ScrollView, can_focus=True):
         """Indexes into `order` of the rows on screen (the header takes a line)."""
         top = self.scroll_offset.y
         return range(top, min(len(self.order), top + max(0, self.size.height - 1)))
-
-    def redraw_row(self, key: str, shown: range) -> None:
-        """Redraw a row if it is on screen; `shown` is `visible_range()`, computed once
-        per batch (the widget's size and scroll offset are not free to read)."""
-        index = self._index.get(key)
-        if index is not None and index in shown:
-            self.refresh_line(index - shown.start + 1)
 
     def visible_keys(self) -> list[str]:
         shown = self.visible_range()
