@@ -221,6 +221,20 @@ def test_issue_example_net_errors_and_response_time() -> None:
     assert steps[2][0].describe() == "db-1 response_ms WARNING 1500ms (warn 200ms)"
 
 
+def test_a_response_time_reading_counts_once_however_many_samples_carry_it() -> None:
+    """RTT is probed every few samples; the samples in between repeat the last reading.
+    `for: 3` must mean three slow probes, not one slow probe seen in three samples."""
+    ts = thresholds_for_host({"console_thresholds": {"response_ms": {"for": 3}}})
+    engine = AlertEngine()
+    slow_once = [engine.observe("db-1", sample(i, rtt_ms=1500.0, rtt_repeated=i > 0), ts, i)
+                 for i in range(6)]
+    assert transitions(slow_once) == []
+    slow_thrice = [engine.observe("db-2", sample(10 + i, rtt_ms=1500.0,
+                                                 rtt_repeated=i % 2 == 1), ts, 10 + i)
+                   for i in range(6)]
+    assert transitions(slow_thrice) == [(4, OK, CRITICAL)]  # the third new reading
+
+
 # ---------------------------------------------------------------- panel and summary
 
 def test_active_alerts_are_sorted_worst_then_oldest() -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from console.fleet import supervisor
 from console.fleet.bus import EventBus
-from console.fleet.events import HostState
+from console.fleet.events import HostState, SampleArrived
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host
 from console.metrics.raw import RawSample
@@ -100,3 +100,32 @@ async def test_a_silent_link_is_given_up_after_three_unanswered_probes() -> None
         ticks.cancel()
         task.cancel()
         await asyncio.gather(task, ticks, return_exceptions=True)
+
+
+async def test_each_response_time_reading_goes_out_as_new_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frames come every 50 ms, probes every 0.3 s: one sample per probe says its
+    rtt_ms is new, the others say it repeats (the alert engine counts it once)."""
+    monkeypatch.setattr(supervisor, "RTT_EVERY_S", 0.3)
+
+    class Answering(ScriptedLink):
+        async def measure_rtt(self) -> float | None:
+            self.probes += 1
+            return 5.0
+
+    link = Answering()
+    bus = EventBus()
+    samples: list[SampleArrived] = []
+    bus.subscribe(SampleArrived, samples.append)
+    host = Host(name="h", groups=("all",), address="127.0.0.1", interval=0.1)
+    sup = HostSupervisor(host, link, bus, asyncio.Semaphore(1))
+    task = asyncio.create_task(sup.run())
+    try:
+        await eventually(lambda: link.probes >= 4, 5, "four probes")
+        await asyncio.sleep(0.1)  # the last reading goes out with the next frame
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    new = [e for e in samples if e.sample.rtt_ms is not None and not e.sample.rtt_repeated]
+    assert len(samples) > 2 * link.probes
+    assert link.probes - 1 <= len(new) <= link.probes

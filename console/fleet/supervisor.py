@@ -55,6 +55,7 @@ class HostSupervisor:
         self._handshakes = handshakes
         self._rates = RateCalculator()
         self._rtt_ms: float | None = None
+        self._rtt_used = True  # the last reading has gone out with a sample already
         self._last_sample_at: float | None = None  # monotonic
         self._wake = asyncio.Event()
         self._probe_now = asyncio.Event()
@@ -139,7 +140,8 @@ class HostSupervisor:
 
     def _on_raw(self, raw: RawSample) -> None:
         self._last_sample_at = raw.taken_at
-        sample = self._rates.update(raw, rtt_ms=self._rtt_ms)
+        sample = self._rates.update(raw, rtt_ms=self._rtt_ms, rtt_repeated=self._rtt_used)
+        self._rtt_used = True
         if self.status.state is not HostState.UP:
             self._set(HostState.UP)
         self._bus.publish(SampleArrived(self.host.name, sample))
@@ -168,6 +170,7 @@ class HostSupervisor:
             sample_before = self._last_sample_at
             try:
                 self._rtt_ms = await self.transport.measure_rtt()
+                self._rtt_used = False
             except NoAnswer as exc:
                 self._rtt_ms = None
                 if self._last_sample_at == sample_before:  # nothing came back at all

@@ -121,8 +121,8 @@ class AlertEngine:
         step = self._step
         for attr, metric in _HOST_METRICS:
             v = getattr(sample, attr)
-            if v is None:
-                continue
+            if v is None or (metric == "response_ms" and sample.rtt_repeated):
+                continue  # one response-time reading counts once, however many samples
             st = states.get(metric)
             t = metrics[metric]
             if st is None:

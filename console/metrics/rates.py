@@ -131,7 +131,8 @@ class RateCalculator:
         dt = cur.taken_at - prev.taken_at
         return (dt if dt > 0 else None), False
 
-    def update(self, raw: RawSample, rtt_ms: float | None = None) -> Sample:
+    def update(self, raw: RawSample, rtt_ms: float | None = None,
+               rtt_repeated: bool = False) -> Sample:
         prev, self._prev = self._prev, raw
         dt, rebooted = self._elapsed(prev, raw)
         problems = list(raw.problems)
@@ -198,5 +199,6 @@ class RateCalculator:
             uptime_s=raw.uptime_s,
             processes=raw.processes,
             rtt_ms=rtt_ms,
+            rtt_repeated=rtt_repeated,
             problems=tuple(problems),
         )

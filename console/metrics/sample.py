@@ -64,4 +64,7 @@ class Sample:
     uptime_s: float | None = None
     processes: int | None = None
     rtt_ms: float | None = None
+    # rtt_ms is measured every few samples (RTT_EVERY_S); the samples in between carry
+    # the last reading again, and must not count as new readings for an alert's `for`.
+    rtt_repeated: bool = False
     problems: tuple[str, ...] = field(default=())
