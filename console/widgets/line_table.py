@@ -87,18 +87,17 @@ class LineTable(ScrollView, can_focus=True):
         """The text of each cell of a row, as drawn (or as it would be drawn)."""
         return {col: text for col, (text, _) in (self._cells_for(key) or {}).items()}
 
-    def set_cells(self, key: str, cells: Cells, shown: range) -> bool:
+    def set_cells(self, key: str, cells: Cells, shown: range) -> None:
         """New content for one row, redrawn if it is on screen. `shown` is
         `visible_range()`, read once per batch of rows: the widget's size and scroll
         offset are not free to read."""
         if self._cells.get(key) == cells:
-            return False
+            return
         self._cells[key] = cells
         self._strips.pop(key, None)
         index = self._index.get(key)
         if index is not None and index in shown:
             self.refresh_line(index - shown.start + 1)
-        return True
 
     def forget(self, key: str) -> None:
         """Drop a row's content: `provide_cells` gives it again when it is drawn."""
