@@ -64,6 +64,36 @@ async def test_own_writes_are_not_repeated_by_the_watcher(tmp_path: Path) -> Non
         assert mine.id < other_id
 
 
+async def test_an_idle_watcher_reads_data_version_about_once_a_second(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between commits the watcher only stats the files; SQLite is asked at most once
+    per CHECK_ANYWAY_S, and a commit by another process is still seen at once."""
+    from console.store import watcher as watcher_module
+
+    path = tmp_path / "notes.db"
+    async with Store.open(path) as store:
+        watcher = await store.watch(interval=0.01)
+        asked = 0
+        real = watcher._data_version
+
+        async def counting() -> int:
+            nonlocal asked
+            asked += 1
+            return await real()
+
+        monkeypatch.setattr(watcher, "_data_version", counting)
+        start = time.monotonic()
+        while time.monotonic() - start < 0.5:
+            assert await watcher.poll() == []
+            await asyncio.sleep(0.01)
+        assert 1 <= asked <= 1 + 0.5 / watcher_module.CHECK_ANYWAY_S
+        other_id = await _note_from_cli(path, "theirs")
+        seen_at = time.monotonic()
+        fresh = await watcher.poll()
+        assert [n.id for n in fresh] == [other_id]
+        assert time.monotonic() - seen_at < watcher_module.CHECK_ANYWAY_S
+
+
 def _hold_write_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process takes the write lock (BEGIN IMMEDIATE) and sits on it."""
     code = ("import sqlite3, sys, time\n"
