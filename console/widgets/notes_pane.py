@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import RichLog, Static, TextArea
 
 from console.logs.sanitize import sanitize_for_display
@@ -29,6 +30,8 @@ from console.store.timeline import group_bursts, summarize_burst
 DEBOUNCE_S = 0.3
 SYSTEM_DEBOUNCE_S = 2.0
 MAX_HOLD_S = 8.0
+#: How often held entries are looked at; the timer runs only while some are held.
+FLUSH_CHECK_S = 0.25
 
 
 class NoteInput(TextArea):
@@ -85,6 +88,7 @@ class NotesPane(Vertical):
         self._held: list[Note] = []
         self._held_since = 0.0
         self._last_arrival = 0.0
+        self._flush_timer: Timer | None = None
         self._shown_ids: set[int] = set()
         self.author = ""
         self.others: list[Presence] = []
@@ -101,7 +105,6 @@ class NotesPane(Vertical):
         yield NoteInput(id="note-input", soft_wrap=True, show_line_numbers=False)
 
     def on_mount(self) -> None:
-        self.set_interval(0.25, self._flush_if_quiet)
         self._render_header()
 
     # -- state from the screen --------------------------------------------------------
@@ -145,11 +148,16 @@ class NotesPane(Vertical):
             return
         if not self._held:
             self._held_since = now
+        if self._flush_timer is None:
+            self._flush_timer = self.set_interval(FLUSH_CHECK_S, self._flush_if_quiet)
         self._held.extend(fresh)
         self._shown_ids.update(n.id for n in fresh)
         self._last_arrival = now
 
     def flush(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
         if not self._held:
             return
         held, self._held = sorted(self._held, key=lambda n: n.id), []
