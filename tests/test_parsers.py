@@ -221,6 +221,21 @@ def test_df_hundreds_of_mounts() -> None:
     assert fss[399].mount == "/mnt/volume 399" and fss[399].used == 399 * 1024
 
 
+def test_df_rows_seen_before_keep_their_own_units() -> None:
+    """Rows are reused by line text across frames and hosts; the same text in a
+    1024-block df, a 512-block df and df -i stays three different readings."""
+    line = "/dev/sda1 1000 400 600 40% /\n"
+    kib = parse_df("Filesystem 1024-blocks Used Available Capacity Mounted on\n" + line)
+    half_kib = parse_df("Filesystem 512-blocks Used Available Capacity Mounted on\n" + line)
+    inodes = parse_df_inodes("Filesystem Inodes IUsed IFree IUse% Mounted on\n" + line)
+    again = parse_df("Filesystem 1024-blocks Used Available Capacity Mounted on\n" + line)
+    assert (kib[0].a, half_kib[0].a, inodes[0].a) == (1000 * 1024, 1000 * 512, 1000)
+    assert again == kib
+    changed = parse_df("Filesystem 1024-blocks Used Available Capacity Mounted on\n"
+                       "/dev/sda1 1000 500 500 50% /\n")
+    assert changed[0].b == 500 * 1024
+
+
 @pytest.mark.parametrize("text", [
     "", "/dev/sda1 100 50 50 50% /\n",
     "Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sda1 100 50",

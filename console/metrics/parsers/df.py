@@ -44,6 +44,14 @@ _ROW = re.compile(
 _BLOCKS = re.compile(r"(\d+)-blocks")
 
 
+#: Parsed rows by line text, per block size: from one frame to the next most of df's
+#: lines are the same text (only the filesystems being written change), so a fleet
+#: parses each distinct line once. Rows are read-only by convention, so sharing is
+#: safe; the memo is emptied when it reaches _MEMO_MAX lines (hosts come and go).
+_MEMO: dict[int, dict[str, DfRow]] = {}
+_MEMO_MAX = 20_000
+
+
 @dataclass(slots=True)
 class DfRow:
     device: str
@@ -63,23 +71,35 @@ def _rows(text: str, what: str, in_blocks: bool = False) -> tuple[str, list[DfRo
     if in_blocks:
         m = _BLOCKS.search(lines[0])
         block = int(m.group(1)) if m else 1024
+    memo = _MEMO.setdefault(block, {})
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
     rows = []
     for line in lines[1:]:
-        parts = line.split()
-        # Fast path: six plain columns, mount point without any whitespace.
-        if len(parts) == 6 and line.endswith(f"{parts[4]} {parts[5]}") and "-" not in parts[1:4]:
-            a, b, c = to_ints(parts[1:4], what)
-            rows.append(DfRow(parts[0], parts[5], a * block, b * block, c * block))
+        known = memo.get(line)
+        if known is not None:
+            rows.append(known)
             continue
-        m = _ROW.match(line)
-        if not m:
-            raise ParseError(f"{what}: bad row {line[:60]!r}")
-
-        def num(key: str, m: re.Match[str] = m) -> int | None:
-            return None if m.group(key) == "-" else to_int(m.group(key), what) * block
-
-        rows.append(DfRow(m.group("dev"), m.group("mount"), num("a"), num("b"), num("c")))
+        row = _row(line, what, block)
+        memo[line] = row
+        rows.append(row)
     return lines[0], rows
+
+
+def _row(line: str, what: str, block: int) -> DfRow:
+    parts = line.split()
+    # Fast path: six plain columns, mount point without any whitespace.
+    if len(parts) == 6 and line.endswith(f"{parts[4]} {parts[5]}") and "-" not in parts[1:4]:
+        a, b, c = to_ints(parts[1:4], what)
+        return DfRow(parts[0], parts[5], a * block, b * block, c * block)
+    m = _ROW.match(line)
+    if not m:
+        raise ParseError(f"{what}: bad row {line[:60]!r}")
+
+    def num(key: str) -> int | None:
+        return None if m.group(key) == "-" else to_int(m.group(key), what) * block
+
+    return DfRow(m.group("dev"), m.group("mount"), num("a"), num("b"), num("c"))
 
 
 def parse_df(text: str) -> list[DfRow]:
