@@ -74,6 +74,28 @@ async def test_notes_are_shared_live_and_shown_literally(tmp_path: Path) -> None
     assert host == "localhost"  # the @mention linked the note to the host
 
 
+async def test_a_note_typed_in_one_burst_is_sent_whole(tmp_path: Path) -> None:
+    """A paste, or tmux send-keys, delivers the text and its Enter in one read. Enter
+    must send what was typed before it, all of it: as a priority binding it ran ahead
+    of the characters still queued for the input and sent half a note."""
+    from textual import events
+
+    db = tmp_path / "team.db"
+    app = OpsConsole(Inventory.local_only(), db_path=db)
+    text = "restarting nginx on web-1 after the OOM kill"
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.store is not None, 10, "the store to open")
+        await pilot.press("m")
+        for ch in text:  # as the driver posts them: no waiting between keys
+            app.post_message(events.Key(ch if ch != " " else "space", ch))
+        app.post_message(events.Key("enter", "\r"))
+        await until(pilot, lambda: "after the OOM kill" in pane_text(app), 5,
+                    "the note on screen")
+        assert app.main_screen.query_one("#note-input").text == ""
+    bodies = [n.body for n in await _notes(db) if not n.is_system]
+    assert bodies == [text]
+
+
 async def _notes(db: Path):
     async with Store.open(db) as store:
         return await store.recent_notes(50)

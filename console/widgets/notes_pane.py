@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -38,7 +39,8 @@ class NoteInput(TextArea):
     """Multi-line input where Enter sends; Ctrl+J (or Alt+Enter) starts a new line."""
 
     BINDINGS = [
-        Binding("enter", "send", "Send note", priority=True, id="notes.send"),
+        # Shown in the footer; the key itself is handled in _on_key.
+        Binding("enter", "send", "Send note", id="notes.send"),
         Binding("ctrl+j,alt+enter", "newline", "New line", id="notes.newline"),
         Binding("escape", "leave", "Back to fleet", id="notes.leave"),
     ]
@@ -50,6 +52,17 @@ class NoteInput(TextArea):
 
     class Leave(Message):
         pass
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter sends here, in turn with the keys typed before it. As a priority
+        binding it ran as soon as the app read it, ahead of characters still queued
+        for this widget: a paste, or tmux send-keys, sent half a note."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_send()
+            return
+        await super()._on_key(event)
 
     def action_send(self) -> None:
         text = self.text.strip()
