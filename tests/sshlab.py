@@ -12,10 +12,12 @@ user's real SSH configuration and agent are never read by code under test.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import os
 import pwd
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -36,6 +38,18 @@ STOP_TIMEOUT = 5.0
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 # Below the Linux ephemeral range (32768-60999) so outgoing connections never hold our port.
 PORT_RANGE = (10000, 32000)
+
+
+@functools.cache
+def _sshd_has_setenv() -> bool:
+    """sshd_config's SetEnv came with OpenSSH 8.7 (Debian 12); an older sshd refuses
+    to start on an unknown keyword. The client is the same package's version."""
+    try:
+        out = subprocess.run(["ssh", "-V"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    m = re.search(r"OpenSSH_(\d+)\.(\d+)", out.stderr + out.stdout)
+    return m is not None and (int(m.group(1)), int(m.group(2))) >= (8, 7)
 
 
 def loopback_addresses(count: int, first: int = 2) -> list[str]:
@@ -259,7 +273,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PermitUserRC no
 PermitUserEnvironment no
-UseDNS no
+{self._skip_bashrc()}UseDNS no
 PrintMotd no
 PrintLastLog no
 X11Forwarding no
@@ -271,6 +285,14 @@ LogLevel VERBOSE
 Subsystem sftp internal-sftp
 """
         )
+
+    @staticmethod
+    def _skip_bashrc() -> str:
+        """The lab's hosts share this machine's users: a Debian bash started by sshd
+        sources ~/.bashrc, and a developer's (pyenv, conda, nvm) costs each session
+        100+ ms of this machine's CPU, which a real fleet spends on its own hosts.
+        SHLVL=1 tells bash it is not a top-level shell, so it skips that file."""
+        return "SetEnv SHLVL=1\n" if _sshd_has_setenv() else ""
 
     def _log_since_start(self) -> str:
         with self.log_path.open("rb") as log:
