@@ -12,17 +12,16 @@ the console opens one real SSH connection per host exactly as in production.
 What a simulated host answers, on the console's own protocol
 (console/transport/sampler_script.py, parsed by console/metrics/frame.py):
 - the sampler command: `@@opsconsole-pid`, then a frame every interval (parsed from
-  the command's `S=` value) with CHANGING /proc texts: CPU counters driven by a
-  random-walk utilisation (some hosts hot), drifting memory, loadavg, advancing net
-  and disk counters, df/df -i with a few mounts (a mount point with a space on some
-  hosts, escaped as \\040 in the mount table), uptime, process count;
+  the command's `S=` value) with CHANGING figures, in the records the sampler's awk
+  prints: CPU counters driven by a random-walk utilisation (some hosts hot), drifting
+  memory, loadavg, advancing net and disk counters, df/df -i rows with a few mounts (a
+  mount point with a space on some hosts), uptime, process count;
 - `kill -TERM -<pid> ...`: ends that sampler session, exit 0;
 - the top-processes command: plausible `ps` output; `systemctl is-active X`: active;
 - anything else: exit 127, as a shell without that command;
 - keepalive@openssh.com global requests: asyncssh replies with failure, as OpenSSH.
 
-Frames carry what the real sampler's awk lets through (no per-CPU lines, seven
-meminfo lines, no idle loop devices). Cheap by design (it shares the machine with the
+Cheap by design (it shares the machine with the
 console under test): every text that does not change is rendered once per host; a
 frame is a join of those pieces and a handful of %-formatted lines.
 """
@@ -97,9 +96,7 @@ class SimHost:
     cpu: list[int] = field(default_factory=lambda: [0] * 8)  # user..steal totals
     load: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     uptime: float = 0.0
-    idle_uptime: float = 0.0
     procs: int = 150
-    ctxt: int = 0
     forks: int = 0
     # per interface: rx bytes, rx packets, rx errs, rx drop, tx bytes, tx packets
     nics: list[list[int]] = field(default_factory=list)
@@ -109,7 +106,7 @@ class SimHost:
     disk: list[int] = field(default_factory=lambda: [0] * 6)
     disk_name: str = "sda"
     mounts: list[Mount] = field(default_factory=list)
-    static: dict[str, str] = field(default_factory=dict)
+    static: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def make(cls, name: str, group: str, seed: int) -> SimHost:
@@ -126,12 +123,10 @@ class SimHost:
             h.swap_total_kb = rng.choice((1, 2, 4)) * 1024 * 1024
             h.swap_used_kb = h.swap_total_kb * rng.uniform(0, 0.3)
         h.uptime = rng.uniform(3_600, 200 * 86_400)
-        h.idle_uptime = h.uptime * h.ncpu * 0.8
         base = int(h.uptime * HZ * h.ncpu)
         h.cpu = [int(base * f) for f in (0.12, 0.001, 0.04, 0.82, 0.01, 0.0, 0.004, 0.0)]
         h.load = [h.util * h.ncpu] * 3
         h.procs = rng.randrange(90, 600)
-        h.ctxt = int(h.uptime * 2_000 * h.ncpu)
         h.forks = int(h.uptime * 3)
         h.nic_names = ["lo", "eth0"] + (["eth1"] if rng.random() < 0.3 else [])
         h.nic_rates = [rng.uniform(1e3, 5e4), rng.lognormvariate(11, 1.5),
@@ -162,9 +157,7 @@ class SimHost:
         runnable = self.util * self.ncpu * rng.uniform(0.9, 1.15)
         self.load = [la * d + runnable * (1 - d) for la, d in zip(self.load, decay, strict=True)]
         self.uptime += dt
-        self.idle_uptime += dt * self.ncpu * (1 - self.util)
         self.procs = max(40, self.procs + rng.randrange(-3, 4))
-        self.ctxt += int(dt * 2_000 * self.ncpu * (0.5 + self.util))
         self.forks += rng.randrange(0, 20)
         # Memory drifts around its mean; swap follows memory pressure a little.
         self.mem_used += 0.1 * (self.mem_mean - self.mem_used) + rng.gauss(0, 0.01)
@@ -194,58 +187,32 @@ class SimHost:
             m.iused += m.growth_kb / 64
 
     def frame(self, seq: int) -> str:
-        """One sampler frame, byte for byte the shape the shell loop prints."""
+        """One sampler frame, byte for byte what the shell loop's awk prints."""
         s = self.static
         c = self.cpu
-        n = self.ncpu
-        # As the sampler's awk sends them: no per-CPU, intr or softirq lines, the seven
-        # meminfo lines the console reads, no idle loop devices.
-        cpu_line = f"cpu  {c[0]} {c[1]} {c[2]} {c[3]} {c[4]} 0 {c[6]} {c[7]} 0 0\n"
         total = self.mem_total_kb
         avail = int(total * (1 - self.mem_used))
-        free = int(avail * 0.3)
-        cached = int(avail * 0.55)
-        buffers = int(avail * 0.05)
-        swap_free = int(self.swap_total_kb - self.swap_used_kb)
         la = self.load
         d = self.disk
-        parts = [
-            f"@@opsconsole-frame {seq}\n@@stat\n", cpu_line,
-            f"ctxt {self.ctxt}\n", s["btime"], f"processes {self.forks}\n",
-            f"procs_running {max(1, round(la[0]))}\nprocs_blocked 0\n",
-            "@@meminfo\n",
-            f"MemTotal:       {total:>8} kB\nMemFree:        {free:>8} kB\n"
-            f"MemAvailable:   {avail:>8} kB\nBuffers:        {buffers:>8} kB\n"
-            f"Cached:         {cached:>8} kB\n",
-            f"SwapTotal:      {self.swap_total_kb:>8} kB\nSwapFree:       {swap_free:>8} kB\n",
-            f"@@loadavg\n{la[0]:.2f} {la[1]:.2f} {la[2]:.2f} {max(1, round(la[0]))}/"
-            f"{self.procs + 40} {self.forks % 4_000_000}\n",
-            f"@@uptime\n{self.uptime:.2f} {self.idle_uptime:.2f}\n",
-            s["netdev_head"],
-        ]
+        parts = [f"@@opsconsole-frame {seq}\n"]
         for name, v in zip(self.nic_names, self.nics, strict=True):
-            parts.append(f"{name:>6}: {v[0]} {v[1]} {v[2]} {v[3]} 0 0 0 0 "
-                         f"{v[4]} {v[5]} 0 0 0 0 0 0\n")
+            parts.append(f"n {name} {v[0]} {v[1]} {v[2]} {v[3]} {v[4]} {v[5]} 0 0\n")
         parts += [
-            "@@diskstats\n",
-            f" {s['disk_major']} 0 {self.disk_name} {d[0]} 0 {d[1]} {d[0] // 2} {d[2]} 0 "
-            f"{d[3]} {d[2]} 0 {d[4]} {d[5]} 0 0 0 0 0 0\n",
-            s["mounts"], f"@@nproc\n{n}\n@@procs\n{self.procs}\n",
-            "@@df\nFilesystem     1024-blocks      Used Available Capacity Mounted on\n",
+            f"d  {self.disk_name} {d[0]} 0 {d[1]} {d[0] // 2} {d[2]} 0 {d[3]} {d[2]} 0 "
+            f"{d[4]} {d[5]} 0 0 0 0 0 0\n",
+            f"c {c[0]} {c[1]} {c[2]} {c[3]} {c[4]} 0 {c[6]} {c[7]} 0 0\n",
+            f"k {s['cpu_lines']} {self.ncpu} {self.procs}\n",
+            f"m {total} {int(avail * 0.3)} {avail} {int(avail * 0.05)} {int(avail * 0.55)} "
+            f"{self.swap_total_kb} {int(self.swap_total_kb - self.swap_used_kb)}\n",
+            f"l {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} {max(1, round(la[0]))}/"
+            f"{self.procs + 40} {self.forks % 4_000_000}\n",
+            f"u {self.uptime:.2f}\nb 1024\n",
         ]
-        for m in self.mounts:
+        for m, tail in zip(self.mounts, s["fs_tails"], strict=True):
             used = int(m.used_kb)
-            avail_kb = m.size_kb - used
-            pct = -(-used * 100 // m.size_kb)  # df rounds capacity up
-            parts.append(f"{m.device:<14} {m.size_kb:>11} {used:>9} {avail_kb:>9} {pct:>7}% "
-                         f"{m.point}\n")
-        parts.append("@@dfi\nFilesystem       Inodes   IUsed   IFree IUse% Mounted on\n")
-        for m in self.mounts:
-            iused = int(m.iused)
-            ipct = -(-iused * 100 // m.inodes) if m.inodes else 0
-            parts.append(f"{m.device:<14} {m.inodes:>9} {iused:>7} {m.inodes - iused:>7} "
-                         f"{ipct:>4}% {m.point}\n")
-        parts.append(f"@@end {seq}\n")
+            parts.append(f"f {m.size_kb} {used} {m.size_kb - used} {m.inodes} {int(m.iused)} "
+                         f"{tail}")
+        parts += [s["mount_count"], f"@@end {seq}\n"]
         return "".join(parts)
 
     def top_processes(self, n: int) -> str:
@@ -285,27 +252,13 @@ def _mounts_for(h: SimHost, rng: random.Random) -> list[Mount]:
     return mounts
 
 
-def _static_texts(h: SimHost) -> dict[str, str]:
+def _static_texts(h: SimHost) -> dict[str, Any]:
     """Everything in a frame that does not change between frames of this host."""
-    btime = 1_790_000_000 - int(h.uptime)
-    major = {"sda": 8, "vda": 254, "nvme0n1": 259}[h.disk_name]
-    mount_lines = [
-        "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n",
-        "sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0\n",
-        "devpts /dev/pts devpts rw,nosuid,noexec,relatime,gid=5,mode=620 0 0\n",
-        "cgroup2 /sys/fs/cgroup cgroup2 rw,nosuid,nodev,noexec,relatime 0 0\n",
-    ]
-    for m in h.mounts:
-        point = m.point.replace("\\", "\\134").replace(" ", "\\040")
-        mount_lines.append(f"{m.device} {point} {m.fstype} rw,relatime 0 0\n")
+    pseudo_mounts = 4  # proc, sysfs, devpts, cgroup2: in the mount table, not in df
     return {
-        "btime": f"btime {btime}\n",
-        "netdev_head": (
-            "@@netdev\nInter-|   Receive                                                |"
-            "  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|"
-            "bytes    packets errs drop fifo colls carrier compressed\n"),
-        "disk_major": str(major),
-        "mounts": "@@mounts\n" + "".join(mount_lines),
+        "cpu_lines": str(h.ncpu),
+        "fs_tails": [f"{m.fstype}\t{m.device}\t{m.point}\n" for m in h.mounts],
+        "mount_count": f"M {pseudo_mounts + len(h.mounts)}\n",
     }
 
 

@@ -3,7 +3,7 @@
 Two ways bad bytes reach the console here, both over a real SSH channel:
 
 - A lab sshd with a `ForceCommand` wrapper that runs the console's own sampler but
-  mangles its frames in flight (non-UTF-8 bytes in a section, a missing section, a
+  mangles its frames in flight (non-UTF-8 bytes in a record, a missing record, a
   noisy login banner, random bytes between frames, a frame cut mid-line, CRLF line
   ends, a corrupt df row), as a broken host or a chatty login would. The real
   `Fleet` reads that stream.
@@ -34,7 +34,7 @@ from console.fleet.fleet import Fleet
 from console.format import DASH, pct
 from console.inventory import load_inventory
 from console.metrics.frame import FrameParser, build_raw_sample
-from console.metrics.parsers.df import parse_df, parse_df_inodes
+from console.metrics.parsers.df import DfRow, parse_block_size, parse_fs_record
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
 from console.metrics.sample import Sample
@@ -94,18 +94,18 @@ def noise(n):
 
 def mangle(seq, frame):
     if seq == 2:    # non-UTF-8 bytes where a number should be
-        return re.sub(rb"(MemTotal:\s+)\d+", lambda m: m.group(1) + b"\xff\xfe\x80", frame)
-    if seq == 3:    # a section missing
-        return re.sub(rb"@@meminfo\n.*?(?=@@)", b"", frame, flags=re.S)
+        return re.sub(rb"^m \d+", b"m \xff\xfe\x80", frame, flags=re.M)
+    if seq == 3:    # a record missing
+        return re.sub(rb"^m [^\n]*\n", b"", frame, flags=re.M)
     if seq == 4:    # garbage, then the frame cut mid-line: the link hiccuped
         cut = frame.index(b"\n", len(frame) // 2) - 3
         return noise(4096) + frame[:cut]
     if seq == 6:    # a corrupt aggregate cpu line
-        return re.sub(rb"^cpu  ", b"cpu  \xc3\x28", frame, count=1, flags=re.M)
+        return re.sub(rb"^c ", b"c \xc3\x28", frame, count=1, flags=re.M)
     if seq == 7:    # CRLF line ends, as a pty would add
         return frame.replace(b"\n", b"\r\n")
     if seq == 8:    # a df row with a corrupt figure
-        return re.sub(rb"(@@df\n[^\n]*\n\S+\s+)(\d)", rb"\1x\2", frame)
+        return re.sub(rb"^f (\d)", rb"f x\1", frame, count=1, flags=re.M)
     if seq == 9:    # noise between frames, a stray end marker outside any frame
         return noise(2048) + b"@@end 9\n@@bogus\n" + frame
     return frame
@@ -231,15 +231,32 @@ def _renumber(frame: str, seq: int) -> str:
                   flags=re.M)
 
 
+#: The records of each section, by the sampler's tags.
+TAGS = {"stat": "c", "meminfo": "m", "loadavg": "l", "uptime": "u", "netdev": "n",
+        "diskstats": "d", "df": "bfe", "mounts": "Mx", "counts": "k"}
+
+
 def _drop_section(frame: str, name: str) -> str:
-    return re.sub(rf"@@{name}\n.*?(?=@@)", "", frame, flags=re.S)
+    return "".join(line for line in frame.splitlines(keepends=True)
+                   if line[:1] not in TAGS[name])
+
+
+def _body(frame: str) -> str:
+    return "".join(line for line in frame.splitlines(keepends=True)
+                   if not line.startswith("@@"))
+
+
+def _df_rows(frame: str) -> list[DfRow]:
+    lines = _body(frame).splitlines()
+    [block] = [parse_block_size(line.split()) for line in lines if line.startswith("b ")]
+    return [parse_fs_record(line, block) for line in lines if line.startswith("f ")]
 
 
 async def test_captured_bytes_cut_and_interleaved_never_crash_or_lie(
         ssh_lab: SshLab) -> None:
     frames, noise = await _captured(ssh_lab)
     assert "\ufffd" in noise[0], "urandom over ssh must arrive with replacement chars"
-    clean = [build_raw_sample(_sections(f), 0.0, 0.0) for f in frames]
+    clean = [build_raw_sample(_body(f), 0.0, 0.0) for f in frames]
     assert all(r.problems == () for r in clean), [r.problems for r in clean]
 
     # A frame missing a section: that figure is None, the others are the frame's own.
@@ -256,12 +273,10 @@ async def test_captured_bytes_cut_and_interleaved_never_crash_or_lie(
         "cpu": [r.cpu for r in clean], "memory": [r.memory for r in clean],
         "load": [r.load for r in clean], "uptime_s": [r.uptime_s for r in clean],
     }
-    # Without its `mounts` or `dfi` section a frame may list more filesystems or lose
-    # their inode figures; every space figure must still be a real df row.
-    df_rows = {(r.device, r.mount, r.a, r.b, r.c)
-               for f in frames for r in parse_df(_sections(f)["df"])}
-    inodes = {(r.mount, r.a, r.b)
-              for f in frames for r in parse_df_inodes(_sections(f)["dfi"])}
+    # Every space and inode figure must be a real df row.
+    df_rows = {(r.device, r.mount, r.total, r.used, r.available)
+               for f in frames for r in _df_rows(f)}
+    inodes = {(r.mount, r.inodes_total, r.inodes_used) for f in frames for r in _df_rows(f)}
     produced = 0
     for seed in range(150):
         rng = random.Random(seed)
@@ -272,8 +287,7 @@ async def test_captured_bytes_cut_and_interleaved_never_crash_or_lie(
             if kind < 0.3:
                 frame = frame[:rng.randrange(len(frame))]  # cut anywhere, mid-character
             elif kind < 0.45:
-                name = rng.choice(("stat", "meminfo", "loadavg", "df", "dfi", "mounts",
-                                   "netdev", "diskstats", "uptime"))
+                name = rng.choice(list(TAGS))
                 frame = _drop_section(frame, name)
             if rng.random() < 0.5:
                 junk = rng.choice(noise)
@@ -300,19 +314,6 @@ async def test_captured_bytes_cut_and_interleaved_never_crash_or_lie(
             assert_sane(calc.update(raw))
         produced += len(raws)
     assert produced > 150  # most streams still yield samples
-
-
-def _sections(frame: str) -> dict[str, str]:
-    out: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in frame.splitlines(keepends=True):
-        if line.startswith("@@opsconsole") or line.startswith("@@end"):
-            current = None
-        elif line.startswith("@@"):
-            current = out.setdefault(line[2:].strip(), [])
-        elif current is not None:
-            current.append(line)
-    return {k: "".join(v) for k, v in out.items()}
 
 
 # ------------------------------------------------------------------ bad inventory

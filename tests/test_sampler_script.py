@@ -11,7 +11,7 @@ import time
 import pytest
 
 from console.metrics.frame import FrameParser
-from console.metrics.parsers.diskstats import parse_diskstats, select_disks
+from console.metrics.parsers.diskstats import partition_parent
 from console.metrics.parsers.ps import parse_ps
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
@@ -105,20 +105,19 @@ def test_once_command_prints_one_frame_and_exits() -> None:
     assert samples[0].memory is not None and samples[0].filesystems
 
 
-def test_sampler_leaves_out_only_disks_the_console_would_drop() -> None:
-    """The host-side diskstats filter is an optimisation: the disks the console keeps
-    are the same whether it reads the file itself or the sampler's section."""
+def test_sampler_sends_every_disk_the_console_keeps() -> None:
+    """The host-side diskstats filter only drops what the console would drop anyway:
+    idle ram/loop/zram devices."""
     out = subprocess.run(["/bin/sh", "-c", sampler_once_command()], capture_output=True,
                          timeout=15, check=True).stdout.decode()
-    section = out.split("@@diskstats\n", 1)[1].split("\n@@", 1)[0]
+    [s] = FrameParser().feed(out)
     with open("/proc/diskstats") as f:
-        full = f.read()
-    idle_virtual = [d for d in parse_diskstats(full)
-                    if d.device.startswith(("ram", "loop", "zram")) and not (d.reads or d.writes)]
-    sent = {d.device for d in parse_diskstats(section)}
-    assert not sent & {d.device for d in idle_virtual}
-    assert {d.device for d in select_disks(parse_diskstats(section))} == {
-        d.device for d in select_disks(parse_diskstats(full))}
+        fields = [line.split() for line in f]
+    names = {f[2] for f in fields}
+    expected = {f[2] for f in fields
+                if partition_parent(f[2], names) is None
+                and not (f[2].startswith(("ram", "loop", "zram")) and f[3] == f[7] == "0")}
+    assert {d.device for d in s.disks} == expected
 
 
 def test_command_is_one_line_and_safe_to_quote() -> None:

@@ -1,46 +1,50 @@
 """Turns the sampler's text stream into RawSamples, one per complete frame.
 
-The stream is untrusted: a login banner, a shell's complaint, a half-sent frame
-after a reconnect, a runaway section. So this parser never raises and never
-grows without bound: garbage outside frames is skipped, a frame is only used
-once its `@@end <seq>` arrives, a frame larger than `max_frame_chars` is
-dropped, and a section that does not parse becomes None/() plus a `problems`
-entry naming it, while the rest of the frame is still used.
+The records are those of console/transport/sampler_script.py: the host's awk has
+already picked the figures out of /proc and df. The stream is still untrusted: a
+login banner, a shell's complaint, a half-sent frame after a reconnect, a runaway
+line. So this parser never raises and never grows without bound: garbage outside
+frames is skipped, a frame is only used once its `@@end <seq>` arrives, a frame
+larger than `max_frame_chars` is dropped, and a section whose records do not parse
+becomes None/() plus a `problems` entry naming it, while the rest of the frame is
+still used.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
-from console.metrics.parsers.count import parse_count
-from console.metrics.parsers.df import build_filesystems, parse_df, parse_df_inodes
-from console.metrics.parsers.diskstats import parse_diskstats, select_disks
+from console.metrics.parsers.count import parse_counts
+from console.metrics.parsers.df import (
+    build_filesystems,
+    parse_block_size,
+    parse_fs_record,
+)
+from console.metrics.parsers.diskstats import parse_disk_record, select_disks
 from console.metrics.parsers.errors import ParseError
 from console.metrics.parsers.loadavg import parse_loadavg
 from console.metrics.parsers.meminfo import parse_meminfo
-from console.metrics.parsers.mounts import parse_mounts
-from console.metrics.parsers.net_dev import parse_net_dev
-from console.metrics.parsers.proc_stat import parse_proc_stat
+from console.metrics.parsers.net_dev import parse_net_record
+from console.metrics.parsers.proc_stat import parse_cpu_line
 from console.metrics.parsers.uptime import parse_uptime
-from console.metrics.raw import Filesystem, RawSample
+from console.metrics.raw import DiskCounters, Filesystem, NetCounters, RawSample
 
 PID_MARKER = "@@opsconsole-pid "
 FRAME_MARKER = "@@opsconsole-frame "
 END_MARKER = "@@end "
 MAX_FRAME_CHARS = 4 * 1024 * 1024
 MAX_PROBLEMS_KEPT = 20
-# Sections every sampler frame carries; a missing one is reported.
-REQUIRED_SECTIONS = ("stat", "meminfo", "loadavg", "uptime", "netdev", "diskstats", "df")
+#: The section a record tag belongs to, as problems name it.
+SECTION_OF = {"c": "stat", "k": "nproc", "m": "meminfo", "l": "loadavg", "u": "uptime",
+              "n": "netdev", "d": "diskstats", "b": "df", "e": "df"}
 
 
 class FrameParser:
     """Feed decoded text chunks of any size; get RawSamples for complete frames.
 
-    Section bodies are handled as whole slices between marker lines (found by
-    one regex pass in C), never line by line: with hundreds of hosts this is
-    the console's hottest loop.
+    A frame's records are collected as whole slices between marker lines (found by
+    str.find in C) and split into lines once, when the frame is complete.
     """
 
     def __init__(
@@ -60,8 +64,7 @@ class FrameParser:
         self._skip_line = False  # discard up to the next newline (oversized line)
         self._seq: str | None = None  # inside a frame when not None
         self._size = 0
-        self._sections: dict[str, list[str]] = {}
-        self._current: list[str] | None = None  # pieces of the open section
+        self._body_parts: list[str] | None = None  # the open frame's records
         self._pending: list[str] = []  # problems to attach to the next sample
         self._samples: list[RawSample] = []  # completed during the current feed()
         self._fs_cache = FilesystemCache()
@@ -119,13 +122,13 @@ class FrameParser:
         return tuple(self._pending)
 
     def _body(self, text: str) -> None:
-        if self._current is None:
-            return  # text outside any frame or section (banner, noise) is ignored
+        if self._body_parts is None:
+            return  # text outside any frame (banner, noise) is ignored
         self._size += len(text)
         if self._size > self._max:
             self._drop(f"frame {self._seq}: larger than {self._max} chars")
         else:
-            self._current.append(text)
+            self._body_parts.append(text)
 
     def _marker(self, line: str) -> RawSample | None:
         if line.startswith(FRAME_MARKER):
@@ -133,8 +136,7 @@ class FrameParser:
                 self._drop(f"frame {self._seq}: truncated (next frame began)")
             self._seq = line[len(FRAME_MARKER):].strip()
             self._size = 0
-            self._sections = {}
-            self._current = None
+            self._body_parts = []
             return None
         if line.startswith(PID_MARKER):
             token = line[len(PID_MARKER):].strip()
@@ -149,16 +151,13 @@ class FrameParser:
                 self._drop(f"frame {self._seq}: ended with seq {seq[:20]!r}")
                 return None
             return self._complete()
-        self._size += len(line)
-        self._current = self._sections.setdefault(line[2:].strip()[:64], [])
-        return None
+        return None  # an unknown marker inside a frame: not a record, ignored
 
     def _drop(self, reason: str) -> None:
         self.dropped_frames += 1
         self._note(reason)
         self._seq = None
-        self._sections = {}
-        self._current = None
+        self._body_parts = None
         self._size = 0
 
     def _note(self, problem: str) -> None:
@@ -166,120 +165,130 @@ class FrameParser:
         del self._pending[:-MAX_PROBLEMS_KEPT]
 
     def _complete(self) -> RawSample:
-        seq, sections = self._seq, self._sections
-        self._seq, self._sections, self._current, self._size = None, {}, None, 0
+        seq, body = self._seq, self._body_parts or []
+        self._seq, self._body_parts, self._size = None, None, 0
         self.frames += 1
         if seq is not None and seq.isdigit():
             self.last_seq = int(seq)
         problems = self._pending
         self._pending = []
-        return build_raw_sample(
-            {k: "".join(v) for k, v in sections.items()},
-            taken_at=self._clock(),
-            wall_time=self._wall_clock(),
-            problems=problems,
-            fs_cache=self._fs_cache,
-        )
-
-
-def _filesystems(texts: dict[str, str], problems: list[str],
-                 cache: FilesystemCache | None = None,
-                 ) -> tuple[tuple[Filesystem, ...], frozenset[str] | None]:
-    fstypes = _memo(cache, texts, "mounts", parse_mounts, problems)
-    mounted = frozenset(fstypes) if fstypes else None
-    space = _section(texts, "df", parse_df, problems)
-    if space is None:
-        return (), mounted
-    inodes = _memo(cache, texts, "dfi", parse_df_inodes, problems)
-    return _guard(
-        "df", lambda: build_filesystems(space, inodes or (), fstypes), problems
-    ) or (), mounted
-
-
-def _memo(cache: FilesystemCache | None, texts: dict[str, str], name: str,
-          parse: Callable[[str], Any], problems: list[str]) -> Any:
-    """The mount table and inode counts change far less often than df's used blocks:
-    their parse is reused while their text is the same."""
-    text = texts.get(name)
-    if cache is not None and text is not None:
-        hit = cache.sections.get(name)
-        if hit is not None and hit[0] == text:
-            return hit[1]
-    before = len(problems)
-    value = _section(texts, name, parse, problems)
-    if cache is not None and text is not None and len(problems) == before:
-        cache.sections[name] = (text, value)
-    return value
-
-
-def _guard(name: str, compute: Callable[[], Any], problems: list[str]) -> Any:
-    try:
-        return compute()
-    except ParseError as exc:
-        message = str(exc)
-        problems.append(message if message.startswith(name) else f"{name}: {message}")
-    except Exception as exc:  # a parser bug must not kill a host's stream
-        problems.append(f"{name}: {type(exc).__name__}: {exc}")
-    return None
-
-
-def _section(
-    texts: dict[str, str], name: str, parse: Callable[[str], Any], problems: list[str]
-) -> Any:
-    text = texts.get(name)
-    if text is None:
-        if name in REQUIRED_SECTIONS:
-            problems.append(f"{name}: missing")
-        return None
-    return _guard(name, lambda: parse(text), problems)
+        return build_raw_sample("".join(body), taken_at=self._clock(),
+                                wall_time=self._wall_clock(), problems=problems,
+                                fs_cache=self._fs_cache)
 
 
 class FilesystemCache:
-    """The df and mount texts of an idle host repeat frame after frame; their
-    parse (the costliest section) is reused when all three are unchanged."""
+    """The df records of an idle host repeat frame after frame: what is built from
+    them is reused while they are the same."""
 
     def __init__(self) -> None:
-        self.key: tuple[str | None, str | None, str | None] | None = None
+        self.key: tuple[int, list[str]] | None = None
         self.value: tuple[tuple[Filesystem, ...], frozenset[str] | None] = ((), None)
-        self.sections: dict[str, tuple[str, Any]] = {}
+
+
+def _filesystems(block: int | None, lines: list[str], failed: set[str],
+                 problems: list[str], cache: FilesystemCache | None,
+                 ) -> tuple[tuple[Filesystem, ...], frozenset[str] | None]:
+    """Filesystems from the `f` records (df's rows), and every real mount point the
+    host listed as mounted, whether df could read it (`f` with a type) or not (`x`);
+    None without the mount table (`M`). The latter only matters beside a good df
+    listing (see AlertEngine._drop_gone_mounts), so a failed df gives ((), None)."""
+    if block is None or "df" in failed:
+        return (), None
+    key = (block, lines)
+    if cache is not None and cache.key == key:
+        return cache.value
+    rows = []
+    mounted: list[str] | None = None
+    try:
+        for line in lines:
+            if line[0] == "f":
+                rows.append(parse_fs_record(line, block))
+            elif line[0] == "x":
+                mounted = (mounted or []) + [line[2:]]
+            else:  # "M": the mount table was read
+                mounted = mounted or []
+    except ParseError as exc:
+        _fail("df", str(exc), failed, problems)
+        return (), None
+    if mounted is not None:
+        mounted += [row.mount for row in rows if row.fstype]
+    value = build_filesystems(rows), None if mounted is None else frozenset(mounted)
+    if cache is not None:
+        cache.key, cache.value = key, value
+    return value
 
 
 def build_raw_sample(
-    texts: dict[str, str],
+    body: str,
     taken_at: float,
     wall_time: float,
     problems: list[str] | None = None,
     fs_cache: FilesystemCache | None = None,
 ) -> RawSample:
-    """Section texts -> RawSample; every section fails on its own."""
+    """A frame's records -> RawSample. A bad record costs its whole section (a host
+    total over some of its interfaces would be a wrong figure), never the frame."""
     problems = list(problems or ())
-    key = (texts.get("df"), texts.get("dfi"), texts.get("mounts"))
-    if fs_cache is not None and fs_cache.key == key:
-        filesystems, mounted = fs_cache.value
-    else:
-        before = len(problems)
-        filesystems, mounted = _filesystems(texts, problems, fs_cache)
-        if fs_cache is not None:
-            clean = len(problems) == before
-            fs_cache.key, fs_cache.value = ((key, (filesystems, mounted)) if clean
-                                            else (None, ((), None)))
-    stat = _section(texts, "stat", parse_proc_stat, problems)
-    net = _section(texts, "netdev", parse_net_dev, problems)
-    disks = _section(texts, "diskstats", lambda t: select_disks(parse_diskstats(t)), problems)
-    nproc = _section(texts, "nproc", lambda t: parse_count(t, "nproc"), problems)
-    procs = _section(texts, "procs", lambda t: parse_count(t, "procs"), problems)
+    failed: set[str] = set()
+    cpu = memory = load = uptime_s = None
+    cpu_count = processes = block = None
+    net: list[NetCounters] = []
+    disks: list[DiskCounters] = []
+    fs_lines: list[str] = []
+    for line in body.split("\n"):
+        tag = line[:1]
+        try:
+            if tag == "n":
+                net.append(parse_net_record(line.split()))
+            elif tag == "d":
+                disk = parse_disk_record(line.split())
+                if disk is not None:
+                    disks.append(disk)
+            elif tag == "f" or tag == "x" or tag == "M":
+                fs_lines.append(line)
+            elif tag == "c":
+                cpu = parse_cpu_line(line.split())
+            elif tag == "m":
+                memory = parse_meminfo(line.split()[1:])
+            elif tag == "l":
+                load = parse_loadavg(line[2:])
+            elif tag == "u":
+                uptime_s = parse_uptime(line[2:])
+            elif tag == "k":
+                cpu_count, processes = parse_counts(line.split())
+            elif tag == "b":
+                block = parse_block_size(line.split())
+            elif tag == "e":  # the sampler could not read one of df's rows
+                raise ParseError(line[2:].strip()[:100] or "df: bad row")
+            # Anything else (an empty line, a record this console does not know) is
+            # skipped.
+        except ParseError as exc:
+            _fail(SECTION_OF[tag], str(exc), failed, problems)
+        except Exception as exc:  # a parser bug must not kill a host's stream
+            _fail(SECTION_OF[tag], f"{type(exc).__name__}: {exc}", failed, problems)
+    for value, section in ((cpu, "stat"), (memory, "meminfo"), (load, "loadavg"),
+                           (uptime_s, "uptime"), (net or None, "netdev"), (block, "df")):
+        if value is None and section not in failed:
+            problems.append(f"{section}: missing")
+    filesystems, mounted = _filesystems(block, fs_lines, failed, problems, fs_cache)
     return RawSample(
         taken_at=taken_at,
         wall_time=wall_time,
-        cpu=stat.cpu if stat is not None else None,
-        cpu_count=nproc or (stat.cpu_lines if stat is not None and stat.cpu_lines else None),
-        memory=_section(texts, "meminfo", parse_meminfo, problems),
-        load=_section(texts, "loadavg", parse_loadavg, problems),
-        net=net or (),
-        disks=disks or (),
+        cpu=cpu,
+        cpu_count=cpu_count,
+        memory=memory,
+        load=load,
+        net=tuple(net) if "netdev" not in failed else (),
+        disks=select_disks(disks) if "diskstats" not in failed else (),
         filesystems=filesystems,
         mounted=mounted,
-        uptime_s=_section(texts, "uptime", parse_uptime, problems),
-        processes=procs,
+        uptime_s=uptime_s,
+        processes=processes,
         problems=tuple(problems),
     )
+
+
+def _fail(section: str, message: str, failed: set[str], problems: list[str]) -> None:
+    if section not in failed:  # one line per section: the first bad record says it
+        failed.add(section)
+        problems.append(message if message.startswith(section) else f"{section}: {message}")

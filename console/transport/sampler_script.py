@@ -6,29 +6,54 @@ a channel, a fork and a MaxSessions slot per poll.
 
 The loop runs as `exec /bin/sh -c '...'` so it does not depend on the user's
 login shell (bash, zsh, fish, csh all pass a single-quoted word through; the
-script avoids `!` for csh). Per frame it forks: one awk that prints all /proc
-files with `@@section` headers (mawk, gawk and busybox awk all work), two df
-(each under `timeout 5` when available: a hung filesystem must not stall the
-stream), the subshell that collects the frame for a single write, and one
-sleep. Everything else is shell builtins. The process count is a glob of
-/proc/[0-9]* expanded by the shell itself.
+script avoids `!` for csh). Per frame it forks: two df (each under `timeout 5`
+when available: a hung filesystem must not stall the stream) beside one awk, the
+subshells that collect the frame for a single write, and one sleep. Everything
+else is shell builtins. The process count is a glob of /proc/[0-9]* expanded by
+the shell itself.
+
+Why awk parses on the host: with hundreds of hosts every two seconds, turning
+/proc texts into numbers was the console's largest single cost (about 175 µs a
+frame in Python). The awk (AWK_PROGRAM) reads the /proc files and df's output, and
+prints only the figures the console uses, one record per line, tag first; the
+console (console.metrics.frame) then splits a few short lines (about 50 µs). The
+awk passes every counter through as the kernel printed it and never computes
+with one, so 64-bit counters keep every digit in any awk.
 
 Frame format (parsed by console.metrics.frame.FrameParser):
-    @@opsconsole-pid <pid>            once, first line: the loop's pid (diagnosis; the console
-                                      ends the loop with an SSH signal request)
+    @@opsconsole-pid <pid>      once, first line: the loop's pid (diagnosis; the console
+                                ends the loop with an SSH signal request)
     @@opsconsole-frame <seq>
-    @@stat / @@meminfo / @@loadavg / @@uptime / @@netdev / @@diskstats / @@mounts
-    @@nproc / @@procs / @@df / @@dfi  (each followed by its text)
+    n <iface> <rx bytes> <rx packets> <rx errs> <rx drop> <tx bytes> <tx packets>
+      <tx errs> <tx drop>       one per /proc/net/dev interface
+    d  <device> <counters...>   one per /proc/diskstats line, less major and minor
+                                (idle ram/loop/zram devices stay on the host)
+    c <user> <nice> <system> <idle> <iowait> <irq> <softirq> <steal> ...
+                                /proc/stat's aggregate cpu line
+    k <cpuN lines> <nproc> <processes>   (0: the host could not say)
+    m <MemTotal> <MemFree> <MemAvailable> <Buffers> <Cached> <SwapTotal> <SwapFree>
+                                kB, `-` for a key the kernel lacks
+    l <the /proc/loadavg line>
+    u <uptime seconds>
+    b <block size>              df's header said "<N>-blocks"; present when df printed
+    f <total> <used> <avail> <inodes> <iused> <fstype>TAB<device>TAB<mount point>
+                                one per df row, joined by mount point with df -i (`-`:
+                                none) and the mount table's type (`-`: not listed)
+    e df: bad row <text>        a df row awk could not read
+    M <mount table lines>       present when /proc/self/mounts was read
+    x TAB<mount point>          mounted (not a pseudo filesystem) but not in df
     @@end <seq>
 
-When the channel closes, the next echo hits a closed pipe: SIGPIPE kills the
-shell, or, if SIGPIPE is ignored, echo fails and `|| exit` ends the loop.
+When the channel closes, the next printf hits a closed pipe: SIGPIPE kills the
+shell, or, if SIGPIPE is ignored, printf fails and `|| exit` ends the loop.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
+from console.metrics.parsers.df import PSEUDO_FSTYPES
 from console.metrics.parsers.ps import BY_MEM_MARKER
 
 PROC_FILES = (
@@ -36,22 +61,60 @@ PROC_FILES = (
     "/proc/net/dev", "/proc/diskstats", "/proc/self/mounts",
 )
 
-# Section name = file basename, except /proc/net/dev -> netdev. No `$` in the
-# program, so it can sit in double quotes inside the single-quoted script.
-# Only what the console reads leaves the host: /proc/meminfo keeps 7 of its ~50
-# lines, /proc/stat loses the per-CPU and the huge intr/softirq lines, diskstats its
-# idle virtual devices. Fewer bytes to decrypt and parse per frame, times hundreds of
-# hosts every interval.
-_MEMINFO_KEYS = "MemTotal|MemFree|MemAvailable|Buffers|Cached|SwapTotal|SwapFree"
-_AWK = (
-    r'awk "FNR==1{n=FILENAME;sub(/.*\//,\"\",n);if(n==\"dev\")n=\"netdev\";'
-    r'print \"@@\" n}'
-    r'n==\"meminfo\"{if(\$1 ~ /^(' + _MEMINFO_KEYS + r'):/)print;next}'
-    # ram/loop/zram devices that never did I/O: hosts have dozens (select_disks
-    # drops them too).
-    r'n==\"diskstats\"&&\$3 ~ /^(ram|loop|zram)/&&\$4==0&&\$8==0{next}'
-    r'/^intr /{next}/^softirq /{next}/^cpu[0-9]/{next}{print}" $F </dev/null'
-)
+_MEMINFO_KEYS = ("MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal",
+                 "SwapFree")
+
+#: The host-side half of the parser (see the module docstring for the records). Plain
+#: POSIX awk (mawk, gawk, busybox), one line, no `'` or `!` (csh expands it even in
+#: single quotes). Counters are passed through as the kernel printed them: awk does no
+#: arithmetic on them, so 64-bit counters keep every digit in any awk. Pseudo
+#: filesystems are filtered here only for the `x` records; everything df lists goes to
+#: the console, which decides (console.metrics.parsers.df).
+AWK_PROGRAM = "; ".join((
+    'function v(k) { return (k in mem) ? mem[k] : "-" }',
+    'FNR == 1 { n = FILENAME; sub(/.*\\//, "", n) }',
+    # stdin: df's and df -i's output, each after its own marker line.
+    '/^@@/ { n = substr($1, 3); h = 1; next }',
+    'n == "stat" { if ($1 == "cpu") { $1 = "c"; c = $0 } else if ($1 ~ /^cpu[0-9]/) k++;'
+    ' next }',
+    'n == "meminfo" { mr = 1; if ($1 ~ /^(' + "|".join(_MEMINFO_KEYS) + '):$/)'
+    ' mem[substr($1, 1, length($1) - 1)] = $2; next }',
+    'n == "loadavg" { l = $0; next }',
+    'n == "uptime" { u = $1; next }',
+    # /proc/net/dev: the name ends at the last colon; counters may touch it ("eth0:123").
+    'n == "dev" { if (index($0, "|") == 0 && match($0, /:[^:]*$/)) { d = substr($0, 1,'
+    ' RSTART - 1); gsub(/[ \\t]/, "", d); split(substr($0, RSTART + 1), a, " ");'
+    ' print "n", d, a[1], a[2], a[3], a[4], a[9], a[10], a[11], a[12] } next }',
+    # ram/loop/zram devices that never did I/O: hosts have dozens.
+    'n == "diskstats" { if ($3 ~ /^(ram|loop|zram)/ && $4 == 0 && $8 == 0) next;'
+    ' $1 = "d"; $2 = ""; print; next }',
+    # The kernel escapes space and tab in mount points; df prints them raw.
+    'n == "mounts" { m = $2; gsub(/\\\\040/, " ", m); gsub(/\\\\011/, "\\t", m); t[m] = $3;'
+    ' M++; next }',
+    'n == "df" || n == "dfi" { if (h) { h = 0; if (n == "df") { b = $2; sub(/-.*/, "", b) }'
+    ' else gi = $2 == "Inodes"; next }'
+    ' if (match($0, / +(-|[0-9]+) +(-|[0-9]+) +(-|[0-9]+) +(-|[0-9]+%) /) == 0) {'
+    ' if (n == "df") print "e", "df: bad row", substr($0, 1, 60); next }'
+    ' x = substr($0, RSTART + RLENGTH); split(substr($0, RSTART, RLENGTH), a, " ");'
+    ' if (n == "df") { R++; rd[R] = substr($0, 1, RSTART - 1); rm[R] = x;'
+    ' rv[R] = a[1] " " a[2] " " a[3] } else if (gi) { ia[x] = a[1]; ib[x] = a[2] } next }',
+    'END { if (length(c)) print c; print "k", k + 0, N + 0, P + 0;'
+    ' if (mr) print "m", v("MemTotal"), v("MemFree"), v("MemAvailable"), v("Buffers"),'
+    ' v("Cached"), v("SwapTotal"), v("SwapFree");'
+    ' if (length(l)) print "l", l; if (length(u)) print "u", u;'
+    ' if (length(b)) { print "b", b; for (r = 1; r <= R; r++) { x = rm[r]; s[x] = 1;'
+    ' print "f", rv[r], (x in ia) ? ia[x] : "-", (x in ib) ? ib[x] : "-",'
+    ' ((x in t) ? t[x] : "-") "\\t" rd[r] "\\t" x } }'
+    ' if (M) { print "M", M; for (x in t) { if (x in s) continue;'
+    ' if (t[x] ~ /^(' + "|".join(sorted(PSEUDO_FSTYPES)).replace(".", "\\.") + ')$/) continue;'
+    ' print "x\\t" x } } }',
+))
+
+
+def _double_quoted(text: str) -> str:
+    """`text` as one double-quoted sh word (inside the single-quoted script)."""
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", text) + '"'
+
 
 _SETUP = (
     # Only files that exist: mawk stops at the first file it cannot open.
@@ -62,18 +125,17 @@ _SETUP = (
     "N=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || N=$(grep -c ^processor /proc/cpuinfo)",
 )
 
+# df runs beside awk (a pipe, not a temporary file); each df is under `timeout 5` when
+# the host has it, so a hung filesystem cannot stall the stream.
 _BODY = (
-    "{ " + _AWK + "; } 2>/dev/null",
-    'echo @@nproc; echo "$N"',
-    'set -- /proc/[0-9]*; echo @@procs; echo "$#"',
-    "echo @@df; $T df -P -k $L 2>/dev/null",
-    "echo @@dfi; $T df -P -i $L 2>/dev/null",
+    "set -- /proc/[0-9]*",
+    "{ echo @@df; $T df -P -k $L; echo @@dfi; $T df -P -i $L; } 2>/dev/null"
+    ' | awk -v N="$N" -v P="$#" ' + _double_quoted(AWK_PROGRAM) + " $F - 2>/dev/null",
 )
 
-# The frame is collected first and written with one printf: a handful of writes
-# instead of one per section means a handful of SSH packets per frame instead of
-# dozens, and each packet costs the console a decryption. It also means a frame is
-# never interleaved with a half-written one.
+# The frame is collected first and written with one printf: one write means one SSH
+# packet per frame (each costs the console a decryption), and a frame is never
+# interleaved with a half-written one.
 _FRAME = (
     "B=$(" + "; ".join(_BODY) + ")",
     'printf "@@opsconsole-frame %s\\n%s\\n@@end %s\\n" "$i" "$B" "$i" || exit 0',

@@ -1,4 +1,5 @@
-"""`df -P -k` and `df -P -i` -> Filesystem rows with space and inode use.
+"""The `f` records (df -P -k, df -P -i and the mount table, joined on the host) ->
+Filesystem rows with space and inode use.
 
 Decisions, so the fleet's "fullest disk" means something:
 - Pseudo and memory filesystems are skipped (tmpfs, devtmpfs, proc, sysfs,
@@ -10,17 +11,16 @@ Decisions, so the fleet's "fullest disk" means something:
 - A block device mounted several times (bind mounts) is shown once, at its
   shortest mount point.
 - Loop devices are kept: a loop-mounted image is a real filesystem that fills up.
-The type comes from /proc/self/mounts (see mounts.py); without it we fall back
-to the device name, which is what pseudo filesystems show in df's first column.
+The type comes from /proc/self/mounts (joined by the sampler); without it we fall
+back to the device name, which is what pseudo filesystems show in df's first column.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from console.metrics.parsers.errors import ParseError, to_int, to_ints
+from console.metrics.parsers.errors import ParseError, to_int
 from console.metrics.raw import Filesystem
 
 PSEUDO_FSTYPES = frozenset({
@@ -36,18 +36,10 @@ _PSEUDO_DEVICES = frozenset({
     "sysfs", "tmpfs", "udev",
 })
 
-# The mount point is everything after the capacity column, spaces included;
-# the device is matched lazily so a device name with spaces still works.
-_ROW = re.compile(
-    r"^(?P<dev>\S.*?)\s+(?P<a>-|\d+)\s+(?P<b>-|\d+)\s+(?P<c>-|\d+)\s+(?P<pct>-|\d+%)\s(?P<mount>.+)$"
-)
-_BLOCKS = re.compile(r"(\d+)-blocks")
-
-
-#: Parsed rows by line text, per block size: from one frame to the next most of df's
-#: lines are the same text (only the filesystems being written change), so a fleet
-#: parses each distinct line once. Rows are read-only by convention, so sharing is
-#: safe; the memo is emptied when it reaches _MEMO_MAX lines (hosts come and go).
+#: Parsed rows by record text, per block size: from one frame to the next most of df's
+#: rows are the same text (only the filesystems being written change), so a fleet
+#: parses each distinct row once. Rows are read-only by convention, so sharing is
+#: safe; the memo is emptied when it reaches _MEMO_MAX rows (hosts come and go).
 _MEMO: dict[int, dict[str, DfRow]] = {}
 _MEMO_MAX = 20_000
 
@@ -56,63 +48,45 @@ _MEMO_MAX = 20_000
 class DfRow:
     device: str
     mount: str
-    a: int | None  # total (bytes or inodes)
-    b: int | None  # used
-    c: int | None  # available / free
+    total: int | None  # bytes
+    used: int | None
+    available: int | None
+    fstype: str  # "" when the mount table does not list the mount point
+    inodes_total: int | None
+    inodes_used: int | None
 
 
-def _rows(text: str, what: str, in_blocks: bool = False) -> tuple[str, list[DfRow]]:
-    """Header line and rows; `in_blocks`: sizes are in the header's block size and are
-    converted to bytes."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines or not lines[0].startswith("Filesystem"):
-        raise ParseError(f"{what}: no header line")
-    block = 1
-    if in_blocks:
-        m = _BLOCKS.search(lines[0])
-        block = int(m.group(1)) if m else 1024
+def parse_block_size(fields: list[str]) -> int:
+    """`b <N>`: df's header said "N-blocks" (1024 with -k; 512 from a df that ignores
+    it, such as with POSIXLY_CORRECT)."""
+    if len(fields) != 2 or not fields[1].isdigit() or int(fields[1]) <= 0:
+        raise ParseError(f"df: bad block size {' '.join(fields[1:])[:20]!r}")
+    return int(fields[1])
+
+
+def parse_fs_record(line: str, block: int) -> DfRow:
+    """`f <total> <used> <avail> <inodes> <iused> <fstype>\t<device>\t<mount>`: one df
+    row joined on the host with its df -i row and its type from the mount table
+    (`-` where unknown). Sizes are in `block`-byte units."""
     memo = _MEMO.setdefault(block, {})
-    if len(memo) > _MEMO_MAX:
-        memo.clear()
-    rows = []
-    for line in lines[1:]:
-        known = memo.get(line)
-        if known is not None:
-            rows.append(known)
-            continue
-        row = _row(line, what, block)
-        memo[line] = row
-        rows.append(row)
-    return lines[0], rows
+    row = memo.get(line)
+    if row is None:
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        row = memo[line] = _fs_row(line, block)
+    return row
 
 
-def _row(line: str, what: str, block: int) -> DfRow:
-    parts = line.split()
-    # Fast path: six plain columns, mount point without any whitespace.
-    if len(parts) == 6 and line.endswith(f"{parts[4]} {parts[5]}") and "-" not in parts[1:4]:
-        a, b, c = to_ints(parts[1:4], what)
-        return DfRow(parts[0], parts[5], a * block, b * block, c * block)
-    m = _ROW.match(line)
-    if not m:
-        raise ParseError(f"{what}: bad row {line[:60]!r}")
-
-    def num(key: str) -> int | None:
-        return None if m.group(key) == "-" else to_int(m.group(key), what) * block
-
-    return DfRow(m.group("dev"), m.group("mount"), num("a"), num("b"), num("c"))
-
-
-def parse_df(text: str) -> list[DfRow]:
-    """`df -P -k`: sizes converted to bytes using the header's block size."""
-    return _rows(text, "df", in_blocks=True)[1]
-
-
-def parse_df_inodes(text: str) -> list[DfRow]:
-    """`df -P -i`: a, b, c are inodes total, used, free ("-" -> None)."""
-    header, rows = _rows(text, "dfi")
-    if "Inodes" not in header:
-        raise ParseError("dfi: header has no Inodes column")
-    return rows
+def _fs_row(line: str, block: int) -> DfRow:
+    parts = line.split("\t", 2)
+    head = parts[0].split(" ")
+    if len(parts) != 3 or len(head) != 7 or not parts[2]:
+        raise ParseError(f"df: bad row {line[2:62]!r}")
+    a, b, c, ia, ib = (None if v == "-" else to_int(v, "df") for v in head[1:6])
+    fstype = "" if head[6] == "-" else head[6]
+    return DfRow(parts[1], parts[2], None if a is None else a * block,
+                 None if b is None else b * block, None if c is None else c * block,
+                 fstype, ia or None, ib if ia else None)
 
 
 def is_pseudo(fstype: str, device: str, mount: str) -> bool:
@@ -125,18 +99,12 @@ def is_pseudo(fstype: str, device: str, mount: str) -> bool:
     return device in _PSEUDO_DEVICES
 
 
-def build_filesystems(
-    space: Iterable[DfRow],
-    inodes: Iterable[DfRow] = (),
-    fstypes: Mapping[str, str] | None = None,
-) -> tuple[Filesystem, ...]:
-    inode_by_mount = {r.mount: r for r in inodes}
-    fstypes = fstypes or {}
+def build_filesystems(rows: Iterable[DfRow]) -> tuple[Filesystem, ...]:
     by_mount: dict[str, Filesystem] = {}
     mount_of_device: dict[str, str] = {}
-    for r in space:
-        fstype = fstypes.get(r.mount, "")
-        if is_pseudo(fstype, r.device, r.mount) or not r.a or r.b is None or r.c is None:
+    for r in rows:
+        if (is_pseudo(r.fstype, r.device, r.mount) or not r.total or r.used is None
+                or r.available is None):
             continue  # size 0 or unknown: nothing to watch
         if r.mount in by_mount:
             continue
@@ -147,16 +115,6 @@ def build_filesystems(
                     continue
                 del by_mount[seen]
             mount_of_device[r.device] = r.mount
-        ino = inode_by_mount.get(r.mount)
-        inodes_total = ino.a if ino is not None and ino.a else None
-        by_mount[r.mount] = Filesystem(
-            device=r.device,
-            mount=r.mount,
-            total=r.a,
-            used=r.b,
-            available=r.c,
-            fstype=fstype,
-            inodes_total=inodes_total,
-            inodes_used=ino.b if inodes_total is not None and ino is not None else None,
-        )
+        by_mount[r.mount] = Filesystem(r.device, r.mount, r.total, r.used, r.available,
+                                       r.fstype, r.inodes_total, r.inodes_used)
     return tuple(by_mount.values())

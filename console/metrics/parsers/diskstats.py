@@ -1,4 +1,5 @@
-"""/proc/diskstats -> per-device I/O counters, and which devices are worth showing.
+"""The `d` records: per-device I/O counters from /proc/diskstats, and which devices
+are worth showing.
 
 Fields (1-based): 1 major, 2 minor, 3 name, 4 reads, 6 sectors read, 8 writes,
 10 sectors written, 13 io_ticks (ms the device had I/O in flight: utilisation).
@@ -18,30 +19,19 @@ _OLD_PARTITION_FIELDS = 7  # kernels < 2.6.25 print partitions with 4 counters
 _VIRTUAL_PREFIXES = ("ram", "loop", "zram")
 
 
-def parse_diskstats(text: str) -> tuple[DiskCounters, ...]:
-    disks: dict[str, DiskCounters] = {}
-    for line in text.splitlines():
-        f = line.split()
-        if not f:
-            continue
-        if len(f) == _OLD_PARTITION_FIELDS:
-            continue
-        if len(f) < _MIN_FIELDS:
-            raise ParseError(f"diskstats: {len(f)} fields, need {_MIN_FIELDS}: {line[:60]!r}")
-        name = f[2]
-        # Every counter is checked: one corrupt field means the line is suspect.
-        check_counters(f[3:], f"diskstats {name[:20]}")
-        disks[name] = DiskCounters(
-            device=name,
-            reads=int(f[3]),
-            read_bytes=int(f[5]) * SECTOR_BYTES,
-            writes=int(f[7]),
-            write_bytes=int(f[9]) * SECTOR_BYTES,
-            busy_ms=int(f[12]),
-        )
-    if not disks:
-        raise ParseError("diskstats: no devices")
-    return tuple(disks.values())
+def parse_disk_record(fields: list[str]) -> DiskCounters | None:
+    """`d <name> <counters...>`: a /proc/diskstats line without its major and minor
+    numbers. None for an old kernel's partition line (4 counters, no busy time)."""
+    if len(fields) == _OLD_PARTITION_FIELDS - 1:
+        return None
+    if len(fields) < _MIN_FIELDS - 1:
+        raise ParseError(f"diskstats: {len(fields) + 1} fields, need {_MIN_FIELDS}: "
+                         f"{' '.join(fields[1:])[:60]!r}")
+    name = fields[1]
+    # Every counter is checked: one corrupt field means the line is suspect.
+    check_counters(fields[2:], f"diskstats {name[:20]}")
+    return DiskCounters(name, int(fields[4]) * SECTOR_BYTES, int(fields[8]) * SECTOR_BYTES,
+                        int(fields[2]), int(fields[6]), int(fields[11]))
 
 
 def partition_parent(name: str, names: set[str]) -> str | None:
