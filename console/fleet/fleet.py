@@ -26,6 +26,7 @@ from console.transport.local import LocalTransport
 if TYPE_CHECKING:
     import asyncssh
 
+    from console.transport.frame_batch import FrameBatch
     from console.transport.jump import JumpPool
 
 # asyncssh (and the cryptography it loads) is imported only when the first SSH host
@@ -50,6 +51,7 @@ class Fleet:
         self.bus.subscribe((SampleArrived, HostStateChanged), self.model.on_event)
         self._handshakes = asyncio.Semaphore(MAX_HANDSHAKES)
         self._jumps: JumpPool | None = None
+        self._frames: FrameBatch | None = None  # every SSH host's frames, parsed together
         self.supervisors: dict[str, HostSupervisor] = {
             host.name: HostSupervisor(host, self._transport_factory(host), self.bus,
                                       self._handshakes)
@@ -96,7 +98,11 @@ class Fleet:
                 return LocalTransport()
             from console.transport.ssh import SSHTransport
 
-            return SSHTransport(host, self.jumps)
+            if self._frames is None:
+                from console.transport.frame_batch import FrameBatch
+
+                self._frames = FrameBatch()
+            return SSHTransport(host, self.jumps, self._frames)
         return make
 
     def start(self) -> None:

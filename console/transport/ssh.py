@@ -17,7 +17,6 @@ from typing import Any
 import asyncssh
 
 from console.inventory import Host
-from console.metrics.frame import FrameParser
 from console.metrics.raw import RawSample
 from console.transport.base import KEEPALIVE_MISSES, CommandResult
 from console.transport.errors import (
@@ -27,13 +26,13 @@ from console.transport.errors import (
     NoAnswer,
     TransportError,
 )
+from console.transport.frame_batch import FrameBatch, SamplerStream
 from console.transport.hostkeys import has_known_key
 from console.transport.jump import JumpPool
 from console.transport.sampler_script import sampler_command
 
 CONNECT_TIMEOUT_S = 10.0
 LOGIN_TIMEOUT_S = 15.0
-READ_CHUNK = 65536
 
 #: AES-GCM first: with AES-NI it costs the console a fraction of what
 #: chacha20-poly1305 does in asyncssh (which builds a cipher context per packet), and
@@ -89,14 +88,33 @@ def describe_oserror(exc: BaseException) -> str:
     return text.lower() if text[:1].isupper() and not text[:2].isupper() else text
 
 
+class _SamplerSession(asyncssh.SSHClientSession[bytes]):
+    """The sampler's channel: its bytes are queued for the batch, not read by a task."""
+
+    def __init__(self, batch: FrameBatch, stream: SamplerStream) -> None:
+        self._batch = batch
+        self._stream = stream
+
+    def data_received(self, data: bytes, datatype: int | None) -> None:
+        if datatype is None:  # stdout; the script sends its stderr to /dev/null anyway
+            self._batch.add(self._stream, data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        ended = self._stream.failed
+        if ended is not None and not ended.done():
+            ended.set_result(exc)
+
+
 class SSHTransport:
     """`Transport` over asyncssh for one inventory host."""
 
-    def __init__(self, host: Host, jumps: JumpPool | None = None) -> None:
+    def __init__(self, host: Host, jumps: JumpPool | None = None,
+                 batch: FrameBatch | None = None) -> None:
         self.host = host
         self._jumps = jumps
+        self._batch = batch or FrameBatch()
         self._conn: asyncssh.SSHClientConnection | None = None
-        self._sampler: asyncssh.SSHClientProcess[str] | None = None
+        self._sampler: asyncssh.SSHClientChannel[bytes] | None = None
 
     async def connect(self) -> None:
         await self.close()
@@ -123,24 +141,25 @@ class SSHTransport:
 
     async def stream_samples(self, interval: float,
                              on_sample: Callable[[RawSample], None]) -> None:
+        """Until the link or the sampler ends. The channel's bytes go to the fleet's
+        FrameBatch, which parses them and calls `on_sample` a moment later."""
         conn = self._require()
-        parser = FrameParser()
+        stream = SamplerStream(on_sample)
+        ended: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
+        stream.failed = ended
+        batch = self._batch
         try:
-            self._sampler = await conn.create_process(
-                sampler_command(interval), encoding="utf-8", errors="replace",
-                stderr=asyncssh.DEVNULL)
+            self._sampler, _ = await conn.create_session(
+                lambda: _SamplerSession(batch, stream), sampler_command(interval),
+                encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not start the sampler: {exc}") from exc
-        while True:
-            try:
-                chunk = await self._sampler.stdout.read(READ_CHUNK)
-            except (asyncssh.Error, OSError) as exc:
-                raise TransportError(f"link lost: {exc}") from exc
-            if not chunk:
-                reason = "connection closed" if conn.is_closed() else "sampler exited"
-                raise TransportError(reason)
-            for raw in parser.feed(chunk):
-                on_sample(raw)
+        exc = await ended
+        if isinstance(exc, TransportError | asyncssh.Error | OSError):
+            raise TransportError(f"link lost: {exc}") from exc
+        if exc is not None:
+            raise exc  # a bug while handling this host's frames: the supervisor's to see
+        raise TransportError("connection closed" if conn.is_closed() else "sampler exited")
 
     async def measure_rtt(self) -> float | None:
         """Time one SSH global request: a true round trip, no channel, no fork.
