@@ -25,9 +25,6 @@ from console.metrics.parsers.net_dev import is_loopback
 from console.metrics.raw import CpuTimes, DiskCounters, Filesystem, NetCounters, RawSample
 from console.metrics.sample import DiskRates, InterfaceRates, Sample
 
-_CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
-_MAY_STEP_BACK = frozenset({"idle", "iowait"})
-
 
 def counter_rate(prev: int, cur: int, dt: float | None) -> float | None:
     if dt is None or dt <= 0:
@@ -41,30 +38,45 @@ def _sum(values: Iterable[float | None]) -> float | None:
     return sum(known) if known else None
 
 
+def _net_totals(interfaces: tuple[InterfaceRates, ...]) -> list[float | None]:
+    """rx, tx, errors and drops per second over every interface but loopback; each is
+    the sum of the known rates, None when none is known (one pass, not four)."""
+    totals: list[float | None] = [None, None, None, None]
+    for r in interfaces:
+        if is_loopback(r.interface):
+            continue
+        for i, v in enumerate((r.rx_bps, r.tx_bps, r.errors_ps, r.drops_ps)):
+            if v is not None:
+                t = totals[i]
+                totals[i] = v if t is None else t + v
+    return totals
+
+
 def _clamp_pct(value: float) -> float:
     return min(100.0, max(0.0, value))
 
 
 def cpu_split(prev: CpuTimes, cur: CpuTimes) -> dict[str, float] | None:
     """busy/user/system/iowait/steal % over the interval, htop's way."""
-    d: dict[str, float] = {}
-    for name in _CPU_FIELDS:
-        delta = getattr(cur, name) - getattr(prev, name)
-        if delta < 0:
-            if name not in _MAY_STEP_BACK:
-                return None
-            delta = 0.0
-        d[name] = delta
-    total = sum(d.values())
+    user = cur.user - prev.user
+    nice = cur.nice - prev.nice
+    system = cur.system - prev.system
+    irq = cur.irq - prev.irq
+    softirq = cur.softirq - prev.softirq
+    steal = cur.steal - prev.steal
+    if min(user, nice, system, irq, softirq, steal) < 0:
+        return None
+    idle = max(0.0, cur.idle - prev.idle)
+    iowait = max(0.0, cur.iowait - prev.iowait)
+    total = user + nice + system + idle + iowait + irq + softirq + steal
     if total <= 0:
         return None
-    idle_all = d["idle"] + d["iowait"]
     return {
-        "busy": _clamp_pct(100.0 * (total - idle_all) / total),
-        "user": _clamp_pct(100.0 * (d["user"] + d["nice"]) / total),
-        "system": _clamp_pct(100.0 * (d["system"] + d["irq"] + d["softirq"]) / total),
-        "iowait": _clamp_pct(100.0 * d["iowait"] / total),
-        "steal": _clamp_pct(100.0 * d["steal"] / total),
+        "busy": _clamp_pct(100.0 * (total - idle - iowait) / total),
+        "user": _clamp_pct(100.0 * (user + nice) / total),
+        "system": _clamp_pct(100.0 * (system + irq + softirq) / total),
+        "iowait": _clamp_pct(100.0 * iowait / total),
+        "steal": _clamp_pct(100.0 * steal / total),
     }
 
 
@@ -157,7 +169,7 @@ class RateCalculator:
 
         prev_net = {n.interface: n for n in usable.net} if usable else {}
         interfaces = tuple(interface_rates(prev_net.get(n.interface), n, dt) for n in raw.net)
-        wan = [r for r in interfaces if not is_loopback(r.interface)]
+        rx, tx, errors, drops = _net_totals(interfaces)
 
         prev_disks = {d.device: d for d in usable.disks} if usable else {}
         disks = tuple(disk_rates(prev_disks.get(d.device), d, dt) for d in raw.disks)
@@ -186,10 +198,10 @@ class RateCalculator:
             disk_max_pct=disk_pct,
             disk_max_mount=disk_mount,
             inode_max_pct=inode_pct,
-            net_rx_bps=_sum(r.rx_bps for r in wan),
-            net_tx_bps=_sum(r.tx_bps for r in wan),
-            net_errors_ps=_sum(r.errors_ps for r in wan),
-            net_drops_ps=_sum(r.drops_ps for r in wan),
+            net_rx_bps=rx,
+            net_tx_bps=tx,
+            net_errors_ps=errors,
+            net_drops_ps=drops,
             interfaces=interfaces,
             disk_read_bps=_sum(r.read_bps for r in physical),
             disk_write_bps=_sum(r.write_bps for r in physical),
