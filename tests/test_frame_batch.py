@@ -38,10 +38,10 @@ async def test_one_hosts_failure_stays_with_that_host() -> None:
 
     bad, good_samples = SamplerStream(explode), []
     good = SamplerStream(good_samples.append)
-    bad.failed, good.failed = loop.create_future(), loop.create_future()
+    bad.ended, good.ended = loop.create_future(), loop.create_future()
     for _ in range(2):
         batch.add(bad, FRAME)
         batch.add(good, FRAME)
     await asyncio.sleep(0.05)
-    assert isinstance(bad.failed.result(), RuntimeError)
-    assert len(good_samples) == 2 and not good.failed.done()
+    assert isinstance(bad.ended.result(), RuntimeError)
+    assert len(good_samples) == 2 and not good.ended.done()

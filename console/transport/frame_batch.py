@@ -30,7 +30,9 @@ class SamplerStream:
 
     def __init__(self, on_sample: Callable[[RawSample], None]) -> None:
         self.parser = FrameParser()
-        self.failed: asyncio.Future[BaseException | None] | None = None
+        # Set when the link ends (its error, or None) or a frame of it could not be
+        # handled (that exception): the transport waits on it.
+        self.ended: asyncio.Future[BaseException | None] | None = None
         self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         self._on_sample = on_sample
 
@@ -56,10 +58,10 @@ class FrameBatch:
         self._timer = None
         pending, self._pending = self._pending, []
         for stream, data in pending:
-            if stream.failed is not None and stream.failed.done():
+            if stream.ended is not None and stream.ended.done():
                 continue  # its link is already being torn down
             try:
                 stream.feed(data)
             except Exception as exc:  # one host's failure is that host's, not the batch's
-                if stream.failed is not None:
-                    stream.failed.set_result(exc)
+                if stream.ended is not None:
+                    stream.ended.set_result(exc)

@@ -100,7 +100,7 @@ class _SamplerSession(asyncssh.SSHClientSession[bytes]):
             self._batch.add(self._stream, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        ended = self._stream.failed
+        ended = self._stream.ended
         if ended is not None and not ended.done():
             ended.set_result(exc)
 
@@ -146,7 +146,7 @@ class SSHTransport:
         conn = self._require()
         stream = SamplerStream(on_sample)
         ended: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
-        stream.failed = ended
+        stream.ended = ended
         batch = self._batch
         try:
             self._sampler, _ = await conn.create_session(
