@@ -31,14 +31,12 @@ async def test_frames_wait_for_the_batch_and_survive_any_split() -> None:
 
 async def test_one_hosts_failure_stays_with_that_host() -> None:
     batch = FrameBatch(delay=0.01)
-    loop = asyncio.get_running_loop()
 
     def explode(raw: RawSample) -> None:
         raise RuntimeError("a bug in the handling of this host")
 
     bad, good_samples = SamplerStream(explode), []
     good = SamplerStream(good_samples.append)
-    bad.ended, good.ended = loop.create_future(), loop.create_future()
     for _ in range(2):
         batch.add(bad, FRAME)
         batch.add(good, FRAME)

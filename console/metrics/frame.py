@@ -199,21 +199,22 @@ def _filesystems(block: int | None, lines: list[str], failed: set[str],
     if cache is not None and cache.key == key:
         return cache.value
     rows = []
-    mounted: list[str] | None = None
+    unread: list[str] = []  # mounted, but not in df
+    table_read = False
     try:
         for line in lines:
             if line[0] == "f":
                 rows.append(parse_fs_record(line, block))
             elif line[0] == "x":
-                mounted = (mounted or []) + [line[2:]]
-            else:  # "M": the mount table was read
-                mounted = mounted or []
+                unread.append(line[2:])
+            else:  # "M"
+                table_read = True
     except ParseError as exc:
         _fail("df", str(exc), failed, problems)
         return (), None
-    if mounted is not None:
-        mounted += [row.mount for row in rows if row.fstype]
-    value = build_filesystems(rows), None if mounted is None else frozenset(mounted)
+    mounted = (frozenset(unread + [row.mount for row in rows if row.fstype])
+               if table_read else None)
+    value = build_filesystems(rows), mounted
     if cache is not None:
         cache.key, cache.value = key, value
     return value

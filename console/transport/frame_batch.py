@@ -32,7 +32,8 @@ class SamplerStream:
         self.parser = FrameParser()
         # Set when the link ends (its error, or None) or a frame of it could not be
         # handled (that exception): the transport waits on it.
-        self.ended: asyncio.Future[BaseException | None] | None = None
+        self.ended: asyncio.Future[BaseException | None] = (
+            asyncio.get_running_loop().create_future())
         self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         self._on_sample = on_sample
 
@@ -58,10 +59,9 @@ class FrameBatch:
         self._timer = None
         pending, self._pending = self._pending, []
         for stream, data in pending:
-            if stream.ended is not None and stream.ended.done():
+            if stream.ended.done():
                 continue  # its link is already being torn down
             try:
                 stream.feed(data)
             except Exception as exc:  # one host's failure is that host's, not the batch's
-                if stream.ended is not None:
-                    stream.ended.set_result(exc)
+                stream.ended.set_result(exc)

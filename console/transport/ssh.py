@@ -100,9 +100,8 @@ class _SamplerSession(asyncssh.SSHClientSession[bytes]):
             self._batch.add(self._stream, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        ended = self._stream.ended
-        if ended is not None and not ended.done():
-            ended.set_result(exc)
+        if not self._stream.ended.done():
+            self._stream.ended.set_result(exc)
 
 
 class SSHTransport:
@@ -145,8 +144,6 @@ class SSHTransport:
         FrameBatch, which parses them and calls `on_sample` a moment later."""
         conn = self._require()
         stream = SamplerStream(on_sample)
-        ended: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
-        stream.ended = ended
         batch = self._batch
         try:
             self._sampler, _ = await conn.create_session(
@@ -154,7 +151,7 @@ class SSHTransport:
                 encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not start the sampler: {exc}") from exc
-        exc = await ended
+        exc = await stream.ended
         if isinstance(exc, TransportError | asyncssh.Error | OSError):
             raise TransportError(f"link lost: {exc}") from exc
         if exc is not None:
