@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
+from console.runtime import loop_factory
 from tests.sshlab import SshLab
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item
+                                  ) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Async tests run on the event loop the console runs on (uvloop, console/runtime.py):
+    a behaviour of asyncio's own loop that uvloop lacks must fail here, not in use."""
+    return {"console-loop": loop_factory() or asyncio.new_event_loop}
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from console.inventory import Inventory, load_inventory
+from console.runtime import run_long
 from console.store.locate import inventory_db_setting
 from console.store.paths import resolve_db_path
 
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = OpsConsole(inventory, read_only=args.read_only or _read_only(inventory),
                      db_path=db_path)
-    app.run()
+    run_long(app.run_async())
     if app.unsaved:
         # Nothing a user wrote is ever silently lost: print what the database refused.
         print(f"opsconsole: {len(app.unsaved)} note(s) could not be written to {db_path}:",
