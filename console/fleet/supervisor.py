@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 
+from console.alarm import Alarm
 from console.fleet.backoff import reconnect_delay
 from console.fleet.bus import EventBus
 from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
@@ -57,8 +58,8 @@ class HostSupervisor:
         self._rtt_ms: float | None = None
         self._rtt_used = True  # the last reading has gone out with a sample already
         self._last_sample_at: float | None = None  # monotonic
-        self._wake = asyncio.Event()
-        self._probe_now = asyncio.Event()
+        self._wake = Alarm()
+        self._probe_now = Alarm()
         self.status = HostStatus(HostState.CONNECTING, since=time.time())
 
     @property
@@ -120,8 +121,7 @@ class HostSupervisor:
 
     async def _wait(self, seconds: float) -> None:
         self._wake.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), seconds)
+        await self._wake.wait(seconds)
 
     async def _stream(self) -> None:
         self._rates = RateCalculator()  # counters from a previous link are not comparable
@@ -179,6 +179,4 @@ class HostSupervisor:
                         raise TransportError(f"{exc} ({misses} in a row)") from exc
                     continue  # probe again at once: the probe's timeout was the wait
             misses = 0  # an answer, or a frame while waiting for one: the link lives
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(self.host.interval, RTT_EVERY_S)):
-                    await self._probe_now.wait()
+            await self._probe_now.wait(max(self.host.interval, RTT_EVERY_S))

@@ -103,7 +103,7 @@ class MainScreen(NotesMixin):
         dirty = self.fleet.model.take_dirty()
         with self.app.batch_update():
             self.table.refresh_rows(dirty, resort=True)
-            self.table.tick()  # ages and "retry in N s" move on without new samples
+            self.table.tick(dirty)  # ages, "retry in N s" move on without new samples
             counts = self.fleet.alerts.severity_counts()
             self.query_one(SummaryBar).refresh_summary(
                 warn=counts[Severity.WARNING], crit=counts[Severity.CRITICAL])

@@ -14,13 +14,12 @@ second copy, whichever of the two arrives first.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import inspect
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from console.alarm import Alarm
 from console.store.db import Database
 from console.store.models import Note
 from console.store.notes import notes_since
@@ -41,7 +40,7 @@ class DataVersionWatcher:
         self._files: tuple[tuple[int, int, int], ...] | None = None
         self._checked_at = float("-inf")  # monotonic
         self._own: set[str] = set()
-        self._stopped = asyncio.Event()
+        self._stopped = Alarm()
 
     def expect_own(self, client_uuid: str) -> None:
         self._own.add(client_uuid)
@@ -102,9 +101,7 @@ class DataVersionWatcher:
             fresh = await self.poll()
             if fresh:
                 yield fresh
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):  # no task per poll
-                    await self._stopped.wait()
+            await self._stopped.wait(self.interval)
 
     async def run(self, callback: Callable[[list[Note]], Awaitable[None] | None]) -> None:
         """Call `callback(batch)` for each batch until `stop()`; run it as a worker."""

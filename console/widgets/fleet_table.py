@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from textual.binding import Binding
 
@@ -81,10 +81,11 @@ class FleetTable(LineTable):
         view = self.model.views.get(key)
         return None if view is None else row_cells(view, time.time(), self.severity)
 
-    def tick(self) -> None:
-        """Once a second: ages and countdowns move on for the hosts on screen (the
-        others catch up when they scroll into view); unchanged lines are not redrawn."""
-        self.refresh_rows(self.visible_keys())
+    def tick(self, fresh: Collection[str] = ()) -> None:
+        """Ages and countdowns move on for the hosts on screen (the others catch up
+        when they scroll into view); unchanged lines are not redrawn. `fresh` rows
+        were just built from the same clock: they are not built twice."""
+        self.refresh_rows([name for name in self.visible_keys() if name not in fresh])
 
     def set_filter(self, text: str) -> None:
         self.filter_text = text.strip()
