@@ -15,7 +15,8 @@ What a simulated host answers, on the console's own protocol
   the command's `S=` value) with CHANGING figures, in the records the sampler's awk
   prints: CPU counters driven by a random-walk utilisation (some hosts hot), drifting
   memory, loadavg, advancing net and disk counters, df/df -i rows with a few mounts (a
-  mount point with a space on some hosts), uptime, process count;
+  mount point with a space on some hosts) on every `D=`-th frame as the real loop does
+  (`s` on the others), uptime, process count;
 - `kill -TERM -<pid> ...`: ends that sampler session, exit 0;
 - the top-processes command: plausible `ps` output; `systemctl is-active X`: active;
 - anything else: exit 127, as a shell without that command;
@@ -51,6 +52,7 @@ import yaml
 HZ = 100  # USER_HZ: /proc/stat counts in 1/100 s
 GROUPS = ("web", "api", "db", "cache", "queue", "batch", "lb", "search")
 _INTERVAL = re.compile(r"\bS=([0-9]+(?:\.[0-9]+)?);")
+_DF_EVERY = re.compile(r"\bD=([0-9]+);")
 _KILL_PIDS = re.compile(r"-?(\d+)")
 
 
@@ -186,8 +188,9 @@ class SimHost:
                 m.used_kb = m.size_kb * 0.6  # logs rotated, a cleanup ran
             m.iused += m.growth_kb / 64
 
-    def frame(self, seq: int) -> str:
-        """One sampler frame, byte for byte what the shell loop's awk prints."""
+    def frame(self, seq: int, with_df: bool = True) -> str:
+        """One sampler frame, byte for byte what the shell loop prints: with df's
+        records, or with `s` on the frames where the loop skips df."""
         s = self.static
         c = self.cpu
         total = self.mem_total_kb
@@ -206,13 +209,18 @@ class SimHost:
             f"{self.swap_total_kb} {int(self.swap_total_kb - self.swap_used_kb)}\n",
             f"l {la[0]:.2f} {la[1]:.2f} {la[2]:.2f} {max(1, round(la[0]))}/"
             f"{self.procs + 40} {self.forks % 4_000_000}\n",
-            f"u {self.uptime:.2f}\nb 1024\n",
+            f"u {self.uptime:.2f}\n",
         ]
-        for m, tail in zip(self.mounts, s["fs_tails"], strict=True):
-            used = int(m.used_kb)
-            parts.append(f"f {m.size_kb} {used} {m.size_kb - used} {m.inodes} {int(m.iused)} "
-                         f"{tail}")
-        parts += [s["mount_count"], f"@@end {seq}\n"]
+        if with_df:
+            parts.append("b 1024\n")
+            for m, tail in zip(self.mounts, s["fs_tails"], strict=True):
+                used = int(m.used_kb)
+                parts.append(f"f {m.size_kb} {used} {m.size_kb - used} {m.inodes} "
+                             f"{int(m.iused)} {tail}")
+            parts.append(s["mount_count"])
+        else:
+            parts.append("s\n")
+        parts.append(f"@@end {seq}\n")
         return "".join(parts)
 
     def top_processes(self, n: int) -> str:
@@ -399,6 +407,8 @@ class FleetSimulator:
                        command: str) -> None:
         m = _INTERVAL.search(command)
         interval = float(m.group(1)) if m else 2.0
+        m = _DF_EVERY.search(command)
+        df_every = int(m.group(1)) if m else 1
         pid = next(self._pids)
         task = asyncio.current_task()
         assert task is not None
@@ -414,7 +424,7 @@ class FleetSimulator:
                 now = loop.time()
                 host.tick(now - last if seq > 1 else interval)
                 last = now
-                process.stdout.write(host.frame(seq))
+                process.stdout.write(host.frame(seq, with_df=(seq - 1) % df_every == 0))
                 self.frames_sent += 1
                 await process.stdout.drain()
                 await asyncio.sleep(max(0.0, interval - (loop.time() - now)))

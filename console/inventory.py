@@ -23,6 +23,7 @@ from console.ansible_names import ANSIBLE_VARS, expand_host_range
 from console.errors import UserError
 
 DEFAULT_INTERVAL = 2.0
+DEFAULT_DISK_INTERVAL = 10.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Host:
     connection: str = "ssh"  # "ssh" | "local"
     jump: str | None = None  # bastion: an inventory host name or an ssh destination
     interval: float = DEFAULT_INTERVAL  # console_interval
+    disk_interval: float = DEFAULT_DISK_INTERVAL  # console_disk_interval
     vars: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -488,6 +490,7 @@ class _Builder:
             connection="local" if v.get("ansible_connection") == "local" else "ssh",
             jump=self.jump(name, merged),
             interval=settings.value(v, "console_interval"),
+            disk_interval=settings.value(v, "console_disk_interval"),
             vars=MappingProxyType(v),
         )
 

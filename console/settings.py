@@ -200,6 +200,14 @@ def _interval(value: Any) -> float:
     return positive_number(value, "seconds")
 
 
+@setting("console_disk_interval",
+         "seconds between two measurements of filesystem use (df): disks fill over "
+         "minutes, and df is most of what the sampler costs a host; never more often "
+         "than console_interval", default=10.0)
+def _disk_interval(value: Any) -> float:
+    return positive_number(value, "seconds")
+
+
 @setting("console_jump",
          "bastion to reach the host through: an inventory host name or user@host:port "
          "(several hops separated by commas)")

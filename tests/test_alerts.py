@@ -235,6 +235,28 @@ def test_a_response_time_reading_counts_once_however_many_samples_carry_it() -> 
     assert transitions(slow_thrice) == [(4, OK, CRITICAL)]  # the third new reading
 
 
+def test_a_df_reading_counts_once_however_many_samples_repeat_it() -> None:
+    """df runs every few frames (console_disk_interval); the frames between carry its
+    figures again. They are no new readings: `for: 2` needs two df runs past the line,
+    and a repeat that lists fewer mounts (it never does) could not close an alert."""
+    ts = resolve_thresholds({"disk": {"for": 2, "clear_for": 1}})
+    engine = AlertEngine()
+    full = (fs("/", 50), fs("/data", 95))
+
+    def df(t: int, repeated: bool, filesystems: tuple[Filesystem, ...] = full
+           ) -> list[AlertChanged]:
+        return engine.observe("db-1", sample(t, filesystems=filesystems,
+                                             filesystems_repeated=repeated), ts, t)
+
+    steps = [df(0, False), df(1, True), df(2, True), df(3, True)]
+    assert transitions(steps) == []  # one df run past the line, seen in four samples
+    assert transitions([df(4, False)]) == [(0, OK, CRITICAL)]  # the second df run
+    assert df(5, True, (fs("/", 50),)) == []  # a repeat decides nothing about /data
+    assert [a.key for a in engine.active_alerts()] == ["disk:/data"]
+    steps = [df(6, False, (fs("/", 50), fs("/data", 40)))]
+    assert transitions(steps) == [(0, CRITICAL, OK)]
+
+
 # ---------------------------------------------------------------- panel and summary
 
 def test_active_alerts_are_sorted_worst_then_oldest() -> None:

@@ -141,9 +141,10 @@ def only(**levels: dict[str, Any]) -> dict[str, Any]:
 @contextlib.asynccontextmanager
 async def running_fleet(lab: SshLab, sshd: Sshd, thresholds: dict[str, Any]
                         ) -> Any:
+    # df in every frame: the disk tests count samples (`for`, a one-sample spike).
     inventory = load_inventory(lab.write_inventory(
-        lab.hosts_of(sshd), extra_vars={"console_thresholds": thresholds},
-        interval=INTERVAL))
+        lab.hosts_of(sshd), interval=INTERVAL,
+        extra_vars={"console_thresholds": thresholds, "console_disk_interval": INTERVAL}))
     bus = EventBus()
     recorder = Recorder(HOST)
     recorder.attach(bus)

@@ -146,8 +146,9 @@ async def test_mangled_sampler_stream_over_ssh_never_shows_a_wrong_figure(
 
     thresholds = {"memory": {"warn": 1, "crit": None, "for": 1}}  # WARNING at once
     inventory = load_inventory(ssh_lab.write_inventory(
-        ssh_lab.hosts_of(sshd), extra_vars={"console_thresholds": thresholds},
-        interval=0.3))
+        ssh_lab.hosts_of(sshd), interval=0.3,
+        # df in every frame: frame 8's df row is the one mangled
+        extra_vars={"console_thresholds": thresholds, "console_disk_interval": 0.3}))
     bus = EventBus()
     samples: list[Sample] = []
     alerts: list[AlertChanged] = []

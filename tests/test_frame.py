@@ -107,3 +107,34 @@ def test_cut_mid_line_glues_into_next_frame_and_both_are_dropped() -> None:
     out = p.feed(f1[: len(f1) // 2 + 3] + frame(2) + frame(3))
     assert len(out) == 1 and p.last_seq == 3 and p.dropped_frames == 1
     assert "seq '2'" in out[0].problems[0]
+
+
+def _without_df(body: str) -> str:
+    """The frame as the loop sends it when df is not due: df's records become `s`."""
+    kept = [ln for ln in body.splitlines() if ln[:2] not in ("b ", "f ", "e ", "M ", "x\t")]
+    return "\n".join([*kept[:-1], "s", kept[-1]]) + "\n"
+
+
+def test_frames_that_skip_df_show_the_last_df_again_marked_repeated() -> None:
+    p = parser()
+    full, skipped = p.feed(frame(1) + _without_df(frame(2)))
+    assert not full.filesystems_repeated and full.filesystems
+    assert skipped.filesystems_repeated and skipped.problems == ()
+    assert skipped.filesystems == full.filesystems and skipped.mounted == full.mounted
+    assert skipped.cpu is not None and skipped.memory is not None  # the rest is new
+    (fresh,) = p.feed(frame(3))
+    assert not fresh.filesystems_repeated
+
+
+def test_a_skipped_df_never_stands_in_for_a_failed_or_missing_one() -> None:
+    """With no good df to repeat (none yet, or the last one failed), the filesystems are
+    unknown and the frame says so: an older listing is never shown as the current one."""
+    (first,) = parser().feed(_without_df(frame(1)))
+    assert first.filesystems == () and not first.filesystems_repeated
+    assert "df: missing" in first.problems
+    p = parser()
+    bad_df = frame(2).replace("\nf ", "\nf x", 1)
+    _, failed, after = p.feed(frame(1) + bad_df + _without_df(frame(3)))
+    assert failed.filesystems == () and any(x.startswith("df") for x in failed.problems)
+    assert after.filesystems == () and not after.filesystems_repeated
+    assert "df: missing" in after.problems

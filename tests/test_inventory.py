@@ -422,6 +422,8 @@ BAD = [
      3, "all.vars.console_interval", "positive number"),
     ("interval text", "all:\n  hosts:\n    a:\n      console_interval: soon\n",
      4, "all.hosts.a.console_interval", "positive number"),
+    ("disk interval negative", "all:\n  vars:\n    console_disk_interval: -10\n",
+     3, "all.vars.console_disk_interval", "positive number"),
     ("hosts a list", "all:\n  hosts: [a, b]\n", 2, "all.hosts", "mapping of host name"),
     ("children a list", "all:\n  children:\n    - web\n", 3, "all.children",
      "mapping of group names"),

@@ -16,6 +16,7 @@ from console.metrics.parsers.ps import parse_ps
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
 from console.transport.sampler_script import (
+    df_every,
     sampler_command,
     sampler_once_command,
     top_processes_command,
@@ -94,6 +95,32 @@ def test_loop_dies_when_its_stdout_is_closed(shell: str, sigpipe: str) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_df_runs_every_disk_interval_and_the_frames_between_repeat_it() -> None:
+    """disk_interval 3x the interval: df in frames 1, 4, 7; frames 2, 3, 5, 6 carry
+    its figures again, marked repeated, and are otherwise complete and new."""
+    proc = subprocess.Popen(
+        ["/bin/sh", "-c", sampler_command(INTERVAL, disk_interval=3 * INTERVAL)],
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        samples = read_frames(proc, FrameParser(), 7)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert [s.filesystems_repeated for s in samples] == [False, True, True] * 2 + [False]
+    for s in samples:
+        assert s.problems == () and s.filesystems and s.mounted
+        assert s.cpu is not None and s.memory is not None and s.uptime_s is not None
+    assert samples[1].filesystems == samples[0].filesystems
+    assert len({s.uptime_s for s in samples}) == 7  # every frame read /proc afresh
+
+
+def test_df_every_is_the_nearest_whole_number_of_intervals() -> None:
+    assert df_every(2, 10) == 5
+    assert df_every(3, 10) == 3
+    assert df_every(2, 2) == df_every(5, 2) == 1  # never less than every frame
+    assert df_every(0.5, 10) == 20
 
 
 def test_once_command_prints_one_frame_and_exits() -> None:

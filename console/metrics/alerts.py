@@ -131,7 +131,7 @@ class AlertEngine:
                 st = states[metric] = _KeyState(metric, metric, t.unit)
             step(host, h, st, v, t, now, events)
 
-        if sample.filesystems:
+        if sample.filesystems and not sample.filesystems_repeated:
             h.generation += 1
             gen = h.generation
             mounts = h.mounts

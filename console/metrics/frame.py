@@ -37,7 +37,7 @@ MAX_FRAME_CHARS = 4 * 1024 * 1024
 MAX_PROBLEMS_KEPT = 20
 #: The section a record tag belongs to, as problems name it.
 SECTION_OF = {"c": "stat", "k": "nproc", "m": "meminfo", "l": "loadavg", "u": "uptime",
-              "n": "netdev", "d": "diskstats", "b": "df", "e": "df"}
+              "n": "netdev", "d": "diskstats", "b": "df", "e": "df", "s": "df"}
 
 
 class FrameParser:
@@ -177,26 +177,33 @@ class FrameParser:
                                 fs_cache=self._fs_cache)
 
 
+Filesystems = tuple[tuple[Filesystem, ...], frozenset[str] | None]
+
+
 class FilesystemCache:
-    """The df records of an idle host repeat frame after frame: what is built from
-    them is reused while they are the same."""
+    """One host's last df: what was built from its records, reused while they are the
+    same, and shown again on the frames that skip df (the `s` record). A df that
+    failed leaves nothing to repeat."""
 
     def __init__(self) -> None:
         self.key: tuple[int, list[str]] | None = None
-        self.value: tuple[tuple[Filesystem, ...], frozenset[str] | None] = ((), None)
+        self.value: Filesystems = ((), None)
+
+    def remember(self, key: tuple[int, list[str]] | None, value: Filesystems) -> Filesystems:
+        self.key, self.value = key, value
+        return value
 
 
 def _filesystems(block: int | None, lines: list[str], failed: set[str],
-                 problems: list[str], cache: FilesystemCache | None,
-                 ) -> tuple[tuple[Filesystem, ...], frozenset[str] | None]:
+                 problems: list[str], cache: FilesystemCache) -> Filesystems:
     """Filesystems from the `f` records (df's rows), and every real mount point the
     host listed as mounted, whether df could read it (`f` with a type) or not (`x`);
     None without the mount table (`M`). The latter only matters beside a good df
     listing (see AlertEngine._drop_gone_mounts), so a failed df gives ((), None)."""
     if block is None or "df" in failed:
-        return (), None
+        return cache.remember(None, ((), None))
     key = (block, lines)
-    if cache is not None and cache.key == key:
+    if cache.key == key:
         return cache.value
     rows = []
     unread: list[str] = []  # mounted, but not in df
@@ -211,13 +218,10 @@ def _filesystems(block: int | None, lines: list[str], failed: set[str],
                 table_read = True
     except ParseError as exc:
         _fail("df", str(exc), failed, problems)
-        return (), None
+        return cache.remember(None, ((), None))
     mounted = (frozenset(unread + [row.mount for row in rows if row.fstype])
                if table_read else None)
-    value = build_filesystems(rows), mounted
-    if cache is not None:
-        cache.key, cache.value = key, value
-    return value
+    return cache.remember(key, (build_filesystems(rows), mounted))
 
 
 def build_raw_sample(
@@ -228,7 +232,9 @@ def build_raw_sample(
     fs_cache: FilesystemCache | None = None,
 ) -> RawSample:
     """A frame's records -> RawSample. A bad record costs its whole section (a host
-    total over some of its interfaces would be a wrong figure), never the frame."""
+    total over some of its interfaces would be a wrong figure), never the frame.
+    `fs_cache` is the host's last df (FrameParser keeps one per stream): reused while
+    df's records repeat, and shown again by the frames that skip df."""
     problems = list(problems or ())
     failed: set[str] = set()
     cpu = memory = load = uptime_s = None
@@ -236,6 +242,7 @@ def build_raw_sample(
     net: list[NetCounters] = []
     disks: list[DiskCounters] = []
     fs_lines: list[str] = []
+    df_skipped = False
     for line in body.split("\n"):
         tag = line[:1]
         try:
@@ -261,17 +268,24 @@ def build_raw_sample(
                 block = parse_block_size(line.split())
             elif tag == "e":  # the sampler could not read one of df's rows
                 raise ParseError(line[2:].strip()[:100] or "df: bad row")
+            elif tag == "s" and line == "s":
+                df_skipped = True
             # Anything else (an empty line, a record this console does not know) is
             # skipped.
         except ParseError as exc:
             _fail(SECTION_OF[tag], str(exc), failed, problems)
         except Exception as exc:  # a parser bug must not kill a host's stream
             _fail(SECTION_OF[tag], f"{type(exc).__name__}: {exc}", failed, problems)
+    cache = fs_cache or FilesystemCache()
+    # A frame that skipped df, from a host whose last df is known, shows that df again.
+    repeat = df_skipped and block is None and cache.key is not None
     for value, section in ((cpu, "stat"), (memory, "meminfo"), (load, "loadavg"),
-                           (uptime_s, "uptime"), (net or None, "netdev"), (block, "df")):
+                           (uptime_s, "uptime"), (net or None, "netdev"),
+                           (block or repeat or None, "df")):
         if value is None and section not in failed:
             problems.append(f"{section}: missing")
-    filesystems, mounted = _filesystems(block, fs_lines, failed, problems, fs_cache)
+    filesystems, mounted = (cache.value if repeat else
+                            _filesystems(block, fs_lines, failed, problems, cache))
     return RawSample(
         taken_at=taken_at,
         wall_time=wall_time,
@@ -283,6 +297,7 @@ def build_raw_sample(
         disks=select_disks(disks) if "diskstats" not in failed else (),
         filesystems=filesystems,
         mounted=mounted,
+        filesystems_repeated=repeat,
         uptime_s=uptime_s,
         processes=processes,
         problems=tuple(problems),

@@ -195,6 +195,7 @@ class RateCalculator:
             load_per_core=load_per_core,
             filesystems=raw.filesystems,
             mounted=raw.mounted,
+            filesystems_repeated=raw.filesystems_repeated,
             disk_max_pct=disk_pct,
             disk_max_mount=disk_mount,
             inode_max_pct=inode_pct,

@@ -121,6 +121,9 @@ class RawSample:
     # Every mount point the host lists (from /proc/self/mounts), whether df reported
     # it or not: a mount missing from df but still mounted is UNKNOWN, not gone.
     mounted: frozenset[str] | None = None
+    # True when the sampler skipped df this frame (it runs every few frames,
+    # console_disk_interval): filesystems and mounted are the last df's, again.
+    filesystems_repeated: bool = False
     uptime_s: float | None = None
     processes: int | None = None
     problems: tuple[str, ...] = field(default=())  # sections that failed to parse

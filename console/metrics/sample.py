@@ -49,6 +49,9 @@ class Sample:
     load_per_core: float | None = None
     filesystems: tuple[Filesystem, ...] = ()
     mounted: frozenset[str] | None = None  # see RawSample.mounted
+    # The last df's filesystems again (RawSample.filesystems_repeated): shown, but not
+    # a new reading for an alert's `for`.
+    filesystems_repeated: bool = False
     disk_max_pct: float | None = None
     disk_max_mount: str | None = None
     inode_max_pct: float | None = None

@@ -6,11 +6,12 @@ a channel, a fork and a MaxSessions slot per poll.
 
 The loop runs as `exec /bin/sh -c '...'` so it does not depend on the user's
 login shell (bash, zsh, fish, csh all pass a single-quoted word through; the
-script avoids `!` for csh). Per frame it forks: two df (each under `timeout 5`
-when available: a hung filesystem must not stall the stream) beside one awk, the
-subshells that collect the frame for a single write, and one sleep. Everything
-else is shell builtins. The process count is a glob of /proc/[0-9]* expanded by
-the shell itself.
+script avoids `!` for csh). Per frame it forks one awk, the subshell that collects
+the frame for a single write, and one sleep. Every few frames (console_disk_interval,
+10 s by default) it also runs two df, each under `timeout 5` when available (a hung
+filesystem must not stall the stream): df and its wrappers were two thirds of the
+processes the loop started, for figures that move over minutes. Everything else is
+shell builtins. The process count is a glob of /proc/[0-9]* expanded by the shell.
 
 Why awk parses on the host: with hundreds of hosts every two seconds, turning
 /proc texts into numbers was the console's largest single cost (about 175 µs a
@@ -42,6 +43,8 @@ Frame format (parsed by console.metrics.frame.FrameParser):
     e df: bad row <text>        a df row awk could not read
     M <mount table lines>       present when /proc/self/mounts was read
     x TAB<mount point>          mounted (not a pseudo filesystem) but not in df
+    s                           instead of b/f/e/M/x: df was not due this frame; the
+                                console shows the last df's filesystems again
     @@end <seq>
 
 When the channel closes, the next printf hits a closed pipe: SIGPIPE kills the
@@ -58,8 +61,10 @@ from console.metrics.parsers.ps import BY_MEM_MARKER
 
 PROC_FILES = (
     "/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/uptime",
-    "/proc/net/dev", "/proc/diskstats", "/proc/self/mounts",
+    "/proc/net/dev", "/proc/diskstats",
 )
+#: Read only with df: mount tables of container hosts run to hundreds of lines.
+MOUNTS_FILE = "/proc/self/mounts"
 
 _MEMINFO_KEYS = ("MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapTotal",
                  "SwapFree")
@@ -119,18 +124,23 @@ def _double_quoted(text: str) -> str:
 _SETUP = (
     # Only files that exist: mawk stops at the first file it cannot open.
     "F=; for f in " + " ".join(PROC_FILES) + '; do [ -r $f ] && F="$F $f"; done',
+    f"FM=; [ -r {MOUNTS_FILE} ] && FM={MOUNTS_FILE}",
     'T=; timeout 5 true >/dev/null 2>&1 && T="timeout 5"',
     # busybox df has no -l.
     "L=-l; df -P -k -l / >/dev/null 2>&1 || L=",
     "N=$(getconf _NPROCESSORS_ONLN 2>/dev/null) || N=$(grep -c ^processor /proc/cpuinfo)",
 )
 
-# df runs beside awk (a pipe, not a temporary file); each df is under `timeout 5` when
-# the host has it, so a hung filesystem cannot stall the stream.
+_AWK = 'awk -v N="$N" -v P="$#" ' + _double_quoted(AWK_PROGRAM)
+
+# When $X is set, df runs beside awk (a pipe, not a temporary file), each df under
+# `timeout 5` when the host has it, so a hung filesystem cannot stall the stream.
 _BODY = (
     "set -- /proc/[0-9]*",
-    "{ echo @@df; $T df -P -k $L; echo @@dfi; $T df -P -i $L; } 2>/dev/null"
-    ' | awk -v N="$N" -v P="$#" ' + _double_quoted(AWK_PROGRAM) + " $F - 2>/dev/null",
+    'if [ -n "$X" ]; then'
+    " { echo @@df; $T df -P -k $L; echo @@dfi; $T df -P -i $L; } 2>/dev/null"
+    f" | {_AWK} $F $FM - 2>/dev/null;"
+    f" else {_AWK} $F </dev/null 2>/dev/null; echo s; fi",
 )
 
 # The frame is collected first and written with one printf: one write means one SSH
@@ -154,18 +164,28 @@ def _format_interval(interval: float) -> str:
     return f"{interval:.3f}".rstrip("0").rstrip(".")
 
 
-def sampler_command(interval: float, shell: str = "/bin/sh") -> str:
-    """One command line that prints a frame every `interval` seconds, forever."""
+def df_every(interval: float, disk_interval: float) -> int:
+    """df runs on every n-th frame: the whole number of intervals nearest to
+    `disk_interval`, at least one (every frame)."""
+    return max(1, round(disk_interval / interval))
+
+
+def sampler_command(interval: float, shell: str = "/bin/sh",
+                    disk_interval: float | None = None) -> str:
+    """One command line that prints a frame every `interval` seconds, forever, with
+    df in the first frame and then every `disk_interval` seconds (None: every frame)."""
     fractional = _format_interval(interval)
     whole = str(max(1, math.ceil(interval)))
+    every = 1 if disk_interval is None else df_every(interval, disk_interval)
     script = "; ".join((
         "exec 2>/dev/null",
         'echo "@@opsconsole-pid $$" || exit 0',
         *_SETUP,
         # POSIX sleep takes whole seconds; GNU and busybox take fractions.
         f"S={fractional}; sleep 0.01 || S={whole}",
-        "i=0",
+        f"D={every}; j=0; i=0",
         "while :; do i=$((i+1))",
+        'if [ $j -le 0 ]; then X=1; j=$D; else X=; fi; j=$((j-1))',
         *_FRAME,
         "sleep $S; done",
     ))
@@ -173,8 +193,8 @@ def sampler_command(interval: float, shell: str = "/bin/sh") -> str:
 
 
 def sampler_once_command(shell: str = "/bin/sh") -> str:
-    """One frame (seq 1) and exit: for tests and on-demand detail views."""
-    script = "; ".join(("exec 2>/dev/null", *_SETUP, "i=1", *_FRAME))
+    """One frame (seq 1), with df, and exit: for tests and on-demand detail views."""
+    script = "; ".join(("exec 2>/dev/null", *_SETUP, "i=1; X=1", *_FRAME))
     return _wrap(script, shell)
 
 

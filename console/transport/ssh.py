@@ -141,14 +141,15 @@ class SSHTransport:
     async def stream_samples(self, interval: float,
                              on_sample: Callable[[RawSample], None]) -> None:
         """Until the link or the sampler ends. The channel's bytes go to the fleet's
-        FrameBatch, which parses them and calls `on_sample` a moment later."""
+        FrameBatch, which parses them and calls `on_sample` a moment later. df runs
+        every console_disk_interval, not every frame."""
         conn = self._require()
         stream = SamplerStream(on_sample)
         batch = self._batch
+        command = sampler_command(interval, disk_interval=self.host.disk_interval)
         try:
             self._sampler, _ = await conn.create_session(
-                lambda: _SamplerSession(batch, stream), sampler_command(interval),
-                encoding=None)
+                lambda: _SamplerSession(batch, stream), command, encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not start the sampler: {exc}") from exc
         exc = await stream.ended
