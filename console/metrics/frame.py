@@ -280,9 +280,8 @@ def build_raw_sample(
     # A frame that skipped df, from a host whose last df is known, shows that df again.
     repeat = df_skipped and block is None and cache.key is not None
     for value, section in ((cpu, "stat"), (memory, "meminfo"), (load, "loadavg"),
-                           (uptime_s, "uptime"), (net or None, "netdev"),
-                           (block or repeat or None, "df")):
-        if value is None and section not in failed:
+                           (uptime_s, "uptime"), (net or None, "netdev"), (block, "df")):
+        if value is None and section not in failed and not (section == "df" and repeat):
             problems.append(f"{section}: missing")
     filesystems, mounted = (cache.value if repeat else
                             _filesystems(block, fs_lines, failed, problems, cache))
