@@ -37,7 +37,7 @@ MAX_FRAME_CHARS = 4 * 1024 * 1024
 MAX_PROBLEMS_KEPT = 20
 #: The section a record tag belongs to, as problems name it.
 SECTION_OF = {"c": "stat", "k": "nproc", "m": "meminfo", "l": "loadavg", "u": "uptime",
-              "n": "netdev", "d": "diskstats", "b": "df", "e": "df", "s": "df"}
+              "n": "netdev", "d": "diskstats", "b": "df", "e": "df"}
 
 
 class FrameParser:
