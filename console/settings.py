@@ -286,17 +286,75 @@ def _thresholds(value: Any) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+WATCH_MODES = ("always", "on_screen")
+LOG_KINDS = ("path", "unit", "command")
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """One followed log of a host: a file (`tail -F`), a systemd unit (journalctl) or
+    any command whose output is a log. `always` sources are followed from start-up so
+    their error rate can alert; `on_screen` ones only while a view shows them."""
+
+    name: str
+    kind: str  # "path" | "unit" | "command"
+    target: str  # the path, the unit or the command line
+    watch: str = "on_screen"
+
+
+def _log_source(name: str, value: Any) -> LogSource:
+    if isinstance(value, str):
+        return LogSource(name, "path", line_text(value, "a file path"))
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name}: must be a path or a mapping with one of path, unit or "
+                         f"command, got {_type_name(value)}")
+    unknown = sorted(str(k) for k in value if k not in (*LOG_KINDS, "watch"))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], [*LOG_KINDS, "watch"], n=1)
+        hint = f"; did you mean {close[0]}?" if close else \
+            "; known keys: path, unit, command, watch"
+        raise ValueError(f"{name}.{unknown[0]}: unknown key{hint}")
+    kinds = [k for k in LOG_KINDS if k in value]
+    if len(kinds) != 1:
+        found = " and ".join(kinds) if kinds else "none of them"
+        raise ValueError(f"{name}: needs exactly one of path, unit or command, "
+                         f"got {found}")
+    kind = kinds[0]
+    what = {"path": "a file path", "unit": "a systemd unit name",
+            "command": "a shell command"}[kind]
+    try:
+        target = plain_text(value[kind], what) if kind == "unit" \
+            else line_text(value[kind], what)
+    except ValueError as exc:
+        raise ValueError(f"{name}.{kind}: {exc}") from None
+    watch = value.get("watch", "on_screen")
+    if watch not in WATCH_MODES:
+        raise ValueError(f"{name}.watch: must be always or on_screen, got {shown(watch)}")
+    return LogSource(name, kind, target, watch)
+
+
 @setting("console_logs",
-         "log files the host view can follow: a list of paths, or a mapping name -> path",
+         "logs the console can follow: a list of paths, or a mapping name -> path, or "
+         "name -> {path | unit | command: ..., watch: always | on_screen}",
          default=EMPTY)
-def _logs(value: Any) -> Mapping[str, str]:
-    """Normalised to name -> path; a bare path is its own name."""
+def _logs(value: Any) -> Mapping[str, LogSource]:
+    """Normalised to name -> LogSource; a bare path in a list is its own name."""
     if isinstance(value, list):
         paths = [line_text(path, "a file path") for path in value]
-        return MappingProxyType({path: path for path in paths})
-    mapping = _str_mapping(value, "a list of file paths or a mapping name -> path")
-    return MappingProxyType({name: line_text(path, "a file path")
-                             for name, path in mapping.items()})
+        return MappingProxyType({path: LogSource(path, "path", path) for path in paths})
+    mapping = _str_mapping(value, "a list of file paths or a mapping name -> source")
+    return MappingProxyType({name: _log_source(name, source)
+                             for name, source in mapping.items()})
+
+
+@setting("console_log_buffer",
+         "log lines kept in memory per followed source (the view scrolls back this far)",
+         default=10_000)
+def _log_buffer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 100 <= value <= 1_000_000:
+        raise ValueError(f"must be a whole number of lines from 100 to 1000000, "
+                         f"got {shown(value)}")
+    return value
 
 
 @setting("console_checks",

@@ -345,8 +345,10 @@ def test_settings_are_normalised(tmp_path: Path) -> None:
     web, db = inv.host("web"), inv.host("db")
     assert dict(web.vars["console_services"]) == {"nginx": None, "sshd": None}
     assert dict(db.vars["console_services"]) == {"postgresql": "pg_isready -q", "sshd": None}
-    assert dict(web.vars["console_logs"]) == {"/var/log/syslog": "/var/log/syslog"}
-    assert dict(db.vars["console_logs"]) == {"pg": "/var/log/postgresql.log"}
+    assert dict(web.vars["console_logs"]) == {
+        "/var/log/syslog": settings.LogSource("/var/log/syslog", "path", "/var/log/syslog")}
+    assert dict(db.vars["console_logs"]) == {
+        "pg": settings.LogSource("pg", "path", "/var/log/postgresql.log")}
     assert settings.value(web.vars, "console_checks") == {}
 
 

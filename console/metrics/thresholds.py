@@ -203,6 +203,10 @@ METRICS: Mapping[str, MetricSpec] = MappingProxyType({m.name: m for m in (
     MetricSpec("iowait", "%", None, None, 3, 5.0, help="CPU iowait %"),
     MetricSpec("steal", "%", None, None, 3, 5.0, help="CPU steal %"),
     MetricSpec("disk_util", "%", None, None, 3, 5.0, help="device busy %, per device"),
+    # Error lines a minute in one followed log (key "log:NAME"), measured every 10 s
+    # over the last minute; alerts only where the inventory sets a level.
+    MetricSpec("log_errors_per_min", "/min", None, None, 2, 2.0,
+               help="error lines per minute, per followed log"),
 )})
 
 FIELDS = ("warn", "crit", "for", "clear_for", "hysteresis", "mounts")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from console.metrics.raw import RawSample
+from console.transport.log_stream import LogFollower, OnRecords
 
 #: Unanswered keepalive probes in a row after which a silent link is given up.
 KEEPALIVE_MISSES = 3
@@ -41,6 +42,10 @@ class Transport(Protocol):
 
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
         """Run one command (operations, checks, detail screens)."""
+
+    async def follow_logs(self, on_records: OnRecords) -> LogFollower:
+        """Start the host's log follower (one channel, one process for all its log
+        sources); records reach `on_records` in batches. Raises TransportError."""
 
     async def close(self) -> None:
         """Stop the sampler, leave nothing running on the host, close the link."""

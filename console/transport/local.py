@@ -9,6 +9,7 @@ from collections.abc import Callable
 from console.metrics.raw import RawSample
 from console.transport.base import CommandResult
 from console.transport.local_sample import read_local_raw
+from console.transport.log_stream import LogFollower, OnRecords
 
 
 class LocalTransport:
@@ -46,6 +47,12 @@ class LocalTransport:
                                  timed_out=True)
         return CommandResult(command, proc.returncode, out.decode(errors="replace"),
                              err.decode(errors="replace"), time.monotonic() - start)
+
+    async def follow_logs(self, on_records: OnRecords) -> LogFollower:
+        """Local logs, through the same follower script as on a remote host."""
+        from console.transport.local_logs import open_local_follower
+
+        return await open_local_follower(on_records)
 
     async def close(self) -> None:
         return None

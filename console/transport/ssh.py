@@ -29,6 +29,7 @@ from console.transport.errors import (
 from console.transport.frame_batch import FrameBatch, SamplerStream
 from console.transport.hostkeys import has_known_key
 from console.transport.jump import JumpPool
+from console.transport.log_stream import LogFollower, OnRecords
 from console.transport.sampler_script import sampler_command
 
 CONNECT_TIMEOUT_S = 10.0
@@ -193,6 +194,12 @@ class SSHTransport:
             raise TransportError(f"could not run {command!r}: {exc}") from exc
         return CommandResult(command, result.exit_status, str(result.stdout or ""),
                              str(result.stderr or ""), time.monotonic() - start)
+
+    async def follow_logs(self, on_records: OnRecords) -> LogFollower:
+        """The host's log follower, on one more channel of this connection."""
+        from console.transport.ssh_logs import open_ssh_follower
+
+        return await open_ssh_follower(self._require(), on_records)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
