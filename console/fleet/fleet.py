@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from console.fleet.alert_events import Severity
 from console.fleet.bus import EventBus
 from console.fleet.events import HostState, HostStateChanged, SampleArrived
+from console.fleet.logs import LogTailer
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
@@ -63,6 +64,7 @@ class Fleet:
         self.thresholds: dict[str, ThresholdSet] = {
             host.name: thresholds_for_host(host.vars) for host in inventory.hosts}
         self.bus.subscribe((SampleArrived, HostStateChanged), self._feed_alerts)
+        self.logs = LogTailer(self)  # followed logs (console_logs); idle without any
 
     def _feed_alerts(self, event: object) -> None:
         now = time.time()
@@ -111,6 +113,7 @@ class Fleet:
         self._tasks = [asyncio.create_task(sup.run(), name=f"host:{name}")
                        for name, sup in self.supervisors.items()]
         self._tasks.append(asyncio.create_task(self._watch_staleness(), name="staleness"))
+        self.logs.start()
 
     async def _watch_staleness(self) -> None:
         while True:
@@ -120,6 +123,7 @@ class Fleet:
                 supervisor.check_staleness(now)
 
     async def stop(self) -> None:
+        await self.logs.stop()  # before the links go: each follower is told to end
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()

@@ -1,0 +1,162 @@
+"""One followed source's memory: a bounded ring of entries, its state, its error rate.
+
+Lines are folded into entries (a traceback is one entry) by the pure
+`console.logs.entries.EntryAssembler`; each entry gets its level and, where one can
+be read, its own timestamp (`console.logs.timestamps`). The ring (`deque(maxlen)`)
+bounds memory by `console_log_buffer`; every entry carries a sequence number so a
+view pulls only what is new.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from console.fleet.log_events import SourceState
+from console.logs.entries import Entry, EntryAssembler
+from console.logs.levels import Level
+from console.logs.timestamps import parse_timestamp
+from console.settings import LogSource
+
+#: Error counts are kept in buckets of this many seconds, for this long.
+BUCKET_S = 10.0
+HISTORY_MINUTES = 30
+#: Entry kinds: what the host's log said, and what the console adds to the stream.
+LOG, HISTORY, NOTICE, GAP, DROPPED = "log", "history", "notice", "gap", "dropped"
+
+_SEQ = itertools.count(1)
+
+
+@dataclass(slots=True)
+class LogEntry:
+    seq: int  # arrival order across every source of the console
+    host: str
+    source: str
+    at: float  # arrival (wall time)
+    ts: float | None  # the entry's own time, when its text has one
+    text: str  # verbatim (display code makes it safe)
+    level: Level | None
+    kind: str = LOG
+
+    @property
+    def when(self) -> float:
+        """Its own time where readable, else its arrival: what views sort by."""
+        return self.ts if self.ts is not None else self.at
+
+    @property
+    def is_error(self) -> bool:
+        return self.level is not None and self.level >= Level.ERROR
+
+
+class SourceBuffer:
+    def __init__(self, host: str, spec: LogSource, sid: str, maxlen: int) -> None:
+        self.host = host
+        self.spec = spec
+        self.sid = sid
+        self.entries: deque[LogEntry] = deque(maxlen=maxlen)
+        self.state = SourceState.STOPPED
+        self.detail = ""
+        self.pid: int | None = None  # its process on the host, as the follower said
+        self.refs = 0  # views holding it
+        self.dropped_total = 0
+        self.dropped_pending = 0  # not yet announced
+        self.lines_in = 0
+        self.gap_since: float | None = None  # followed before, interrupted since then
+        self.ever_started = False
+        self._assembler = EntryAssembler()
+        self._open_kind = LOG
+        self._buckets: deque[list[float]] = deque(maxlen=int(HISTORY_MINUTES * 60 / BUCKET_S))
+        self._year = time.localtime().tm_year
+        self.templates: object | None = _template_index()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def wanted(self) -> bool:
+        return self.spec.watch == "always" or self.refs > 0
+
+    @property
+    def last_seq(self) -> int:
+        return self.entries[-1].seq if self.entries else 0
+
+    # -- lines in ------------------------------------------------------------------
+    def add_line(self, text: str, now: float, kind: str = LOG) -> None:
+        self.lines_in += 1
+        closed = self._assembler.feed(text, now)
+        if closed:
+            opened_as, self._open_kind = self._open_kind, kind
+            for entry in closed:
+                self._push(entry, opened_as)
+        elif self._assembler.pending == 1:
+            self._open_kind = kind
+
+    def flush_idle(self, now: float) -> None:
+        for entry in self._assembler.flush_idle(now):
+            self._push(entry, self._open_kind)
+
+    def flush(self) -> None:
+        for entry in self._assembler.flush():
+            self._push(entry, self._open_kind)
+
+    def _push(self, entry: Entry, kind: str) -> None:
+        first = entry.first_line
+        ts = parse_timestamp(first, year_hint=self._year)
+        self.entries.append(LogEntry(next(_SEQ), self.host, self.name, entry.at, ts,
+                                     entry.text, entry.level, kind))
+        if kind == LOG:
+            if entry.level is not None and entry.level >= Level.ERROR:
+                self._count_error(entry.at)
+            index = self.templates
+            if index is not None:
+                index.add(first, ts if ts is not None else entry.at)  # type: ignore[attr-defined]
+
+    def note(self, text: str, now: float, kind: str = NOTICE,
+             level: Level | None = None) -> None:
+        """A line from the console or the host's stderr, not from the log itself."""
+        self.flush()
+        self.entries.append(LogEntry(next(_SEQ), self.host, self.name, now, None, text,
+                                     level, kind))
+
+    # -- errors per minute -----------------------------------------------------------
+    def _count_error(self, at: float) -> None:
+        start = at - at % BUCKET_S
+        if self._buckets and self._buckets[-1][0] == start:
+            self._buckets[-1][1] += 1
+        else:
+            self._buckets.append([start, 1.0])
+
+    def errors_per_min(self, now: float) -> float:
+        since = now - 60.0
+        return sum(count for start, count in self._buckets if start + BUCKET_S > since)
+
+    def errors_by_minute(self, now: float, minutes: int = HISTORY_MINUTES) -> list[float]:
+        """Error entries in each of the last `minutes` minutes, oldest first."""
+        end = now - now % 60.0 + 60.0
+        out = [0.0] * minutes
+        for start, count in self._buckets:
+            index = minutes - 1 - int((end - 60.0 - start) // 60.0)
+            if 0 <= index < minutes:
+                out[index] += count
+        return out
+
+    def entries_after(self, seq: int) -> list[LogEntry]:
+        """Entries newer than `seq`, oldest first (scans back from the newest)."""
+        out: list[LogEntry] = []
+        for entry in reversed(self.entries):
+            if entry.seq <= seq:
+                break
+            out.append(entry)
+        out.reverse()
+        return out
+
+
+def _template_index() -> object | None:
+    try:
+        from console.logs.templates import TemplateIndex
+    except ImportError:  # the analysis branch has not landed its template miner yet
+        return None
+    return TemplateIndex()
