@@ -140,8 +140,10 @@ class Sshd:
     answering on an old connection would make "host down" tests prove nothing.
     """
 
-    def __init__(self, lab: SshLab, name: str, addresses: list[str], port: int) -> None:
+    def __init__(self, lab: SshLab, name: str, addresses: list[str], port: int,
+                 env: Mapping[str, str] | None = None) -> None:
         self.lab = lab
+        self.env = dict(env or {})  # SetEnv: e.g. PATH with a fake journalctl first
         self.name = name
         self.addresses = list(addresses)
         self.port = port
@@ -273,7 +275,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 PermitUserRC no
 PermitUserEnvironment no
-{self._skip_bashrc()}UseDNS no
+{self._setenv()}UseDNS no
 PrintMotd no
 PrintLastLog no
 X11Forwarding no
@@ -285,6 +287,16 @@ LogLevel VERBOSE
 Subsystem sftp internal-sftp
 """
         )
+
+    def _setenv(self) -> str:
+        """One SetEnv line (sshd keeps the first of several): the bashrc skip below
+        and the test's own variables."""
+        pairs = [f"{name}={value}" for name, value in self.env.items()]
+        if self._skip_bashrc():
+            pairs.insert(0, "SHLVL=1")
+        elif pairs and not _sshd_has_setenv():
+            raise RuntimeError("this sshd has no SetEnv (OpenSSH 8.7 or later needed)")
+        return f"SetEnv {' '.join(pairs)}\n" if pairs else ""
 
     @staticmethod
     def _skip_bashrc() -> str:
@@ -372,11 +384,13 @@ class SshLab:
         return self.client_key.export_public_key("openssh").decode().strip()
 
     def start_daemon(
-        self, addresses: list[str], port: int | None = None, *, trust: bool = True
+        self, addresses: list[str], port: int | None = None, *, trust: bool = True,
+        env: Mapping[str, str] | None = None,
     ) -> Sshd:
         """A running sshd on `addresses` (127/8, at most 16) at `port` (a free one if None).
 
         trust=False leaves its host key out of known_hosts, for "host key unknown" tests.
+        env: variables every session gets (sshd's SetEnv), e.g. a PATH with fakes first.
         """
         if not os.path.exists(SSHD):
             pytest.fail("sshd not installed: run scripts/test, which installs openssh-server")
@@ -396,7 +410,8 @@ class SshLab:
         attempts = 1 if port is not None else 3
         for attempt in range(attempts):
             chosen = port if port is not None else find_free_port(addresses)
-            sshd = Sshd(self, f"{name}-{attempt}" if attempt else name, addresses, chosen)
+            sshd = Sshd(self, f"{name}-{attempt}" if attempt else name, addresses, chosen,
+                        env)
             self.daemons.append(sshd)
             try:
                 sshd.start()

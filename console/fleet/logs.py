@@ -301,7 +301,9 @@ class LogTailer:
                     self._set(buf, SourceState.STARTING, "")
             elif kind == b"X":
                 buf.pid = None
-                self._set(buf, SourceState.ENDED, buf.detail or "the source ended")
+                buf.flush()
+                if buf.state is not SourceState.UNREADABLE:  # it ended as it could not read
+                    self._set(buf, SourceState.ENDED, buf.detail or "the source ended")
 
     def _stderr(self, buf: SourceBuffer, text: str, now: float) -> None:
         benign = any(word in text for word in _BENIGN)
@@ -310,7 +312,7 @@ class LogTailer:
             self._set(buf, SourceState.FOLLOWING, "")
         elif "exited with status" not in text:
             self._set(buf, SourceState.UNREADABLE, text)
-        else:
+        elif buf.state is not SourceState.UNREADABLE:
             buf.detail = text
 
     # -- once a tick -------------------------------------------------------------------
