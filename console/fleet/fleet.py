@@ -12,14 +12,15 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.fleet.alert_events import Severity
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, SampleArrived
+from console.bus import EventBus
+from console.events import HostState, HostStateChanged
+from console.fleet.events import SampleArrived
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
 from console.metrics.alerts import AlertEngine
 from console.metrics.thresholds import ThresholdSet, thresholds_for_host
+from console.severity import Severity
 from console.transport.base import CommandResult, Transport
 from console.transport.local import LocalTransport
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from console.fleet.alert_events import AlertChanged, Severity
+from console.events import AlertChanged
 from console.metrics.sample import Sample
 from console.metrics.thresholds import METRICS, MetricThreshold, ThresholdSet
+from console.severity import Severity
 
 OK, WARNING, CRITICAL, UNKNOWN = (Severity.OK, Severity.WARNING, Severity.CRITICAL,
                                   Severity.UNKNOWN)
