@@ -79,6 +79,28 @@ class Fleet:
         for change in changes:
             self.bus.publish(change)
 
+    def report_value(self, host: str, metric: str, key: str, value: float,
+                     now: float | None = None) -> None:
+        """A reading from any source (a log's errors per minute...) against the host's
+        `console_thresholds` for `metric`; transitions go out on the bus like a CPU
+        alert's, so the panel, the timeline and the handoff need no special case."""
+        changes = self.alerts.observe_value(host, metric, key, value,
+                                            self.thresholds[host].get(metric),
+                                            time.time() if now is None else now)
+        for change in changes:
+            self.bus.publish(change)
+
+    def report_severity(self, host: str, metric: str, key: str, severity: Severity,
+                        detail: str = "", value: float | None = None,
+                        now: float | None = None) -> None:
+        """A verdict from any source (a maintenance check's result), published the same
+        way. UNKNOWN with `detail` when the source cannot be read."""
+        changes = self.alerts.observe_severity(host, metric, key, severity,
+                                               time.time() if now is None else now,
+                                               detail=detail, value=value)
+        for change in changes:
+            self.bus.publish(change)
+
     def severity_level(self, host: str, metric: str) -> str | None:
         """"warn"/"crit" for a table cell whose metric is alerting, else None."""
         severity = self.alerts.metric_severity(host, metric)
