@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from console.format import alert_value
 from console.severity import Severity
 
+#: Data older than this many sampling intervals is stale: never shown as live, and a
+#: link that stays silent that long is probed. The one definition of "stale".
+STALE_AFTER_INTERVALS = 2.0
+
+
+def is_stale_age(age_s: float, interval: float) -> bool:
+    return age_s > interval * STALE_AFTER_INTERVALS
+
 
 class HostState(enum.Enum):
     CONNECTING = "connecting"
@@ -80,3 +88,12 @@ class AlertChanged:
             parts.append(f"- {self.detail}")
         return " ".join(parts)
 
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberFailed:
+    """A bus subscriber raised; the publisher went on. Shown to the user, logged."""
+
+    subscriber: str
+    event: str
+    error: str
