@@ -16,7 +16,7 @@ from typing import Any
 import psutil
 import pytest
 
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.fleet.log_buffer import GAP, HISTORY, LOG, NOTICE
 from console.fleet.log_events import LogSourceChanged, SourceState
@@ -96,8 +96,13 @@ async def test_rotation_truncation_errors_and_independent_sources(
         app.write_text("after rotation\n")
         await eventually(lambda: "after rotation" in texts(fleet, host, "app"), 15,
                          "the line written after rotation")
-        # Truncation (copytruncate): the same file, emptied and written again.
-        with app.open("w") as f:
+        # Truncation (copytruncate): the same file emptied, then written again. Like
+        # tail -F, the follower notices a truncation by the size going down.
+        app.write_text("")
+        await eventually(lambda: any("truncated" in t for t in
+                                     texts(fleet, host, "app", (NOTICE,))), 15,
+                         "tail noticing the truncation")
+        with app.open("a") as f:
             f.write("after truncation\n")
         await eventually(lambda: "after truncation" in texts(fleet, host, "app"), 15,
                          "the line written after truncation")

@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from console import settings
-from console.fleet.events import HostState, HostStateChanged
+from console.events import HostState, HostStateChanged
 from console.fleet.log_buffer import DROPPED, GAP, HISTORY, LOG, NOTICE, SourceBuffer
 from console.fleet.log_events import LogLinesDropped, LogSourceChanged, SourceState
 from console.logs.levels import Level
+from console.severity import Severity
 from console.transport.errors import TransportError
 from console.transport.log_stream import LogFollower, Record, SourceSpec, share_of_budget
 
@@ -345,16 +346,10 @@ class LogTailer:
 
     def _report(self, buf: SourceBuffer, now: float) -> None:
         key = f"log:{buf.name}"
-        fleet = self._fleet
         if buf.state.readable:
-            report_value = getattr(fleet, "report_value", None)
-            if report_value is not None:
-                report_value(buf.host, METRIC, key, buf.errors_per_min(now), now=now)
-            return
-        report_severity = getattr(fleet, "report_severity", None)
-        if report_severity is not None:
-            from console.fleet.alert_events import Severity
-
-            report_severity(buf.host, METRIC, key, Severity.UNKNOWN,
-                            detail=f"{buf.name}: {buf.state.value} {buf.detail}".strip(),
-                            now=now)
+            self._fleet.report_value(buf.host, METRIC, key, buf.errors_per_min(now),
+                                     now=now)
+        else:
+            self._fleet.report_severity(
+                buf.host, METRIC, key, Severity.UNKNOWN,
+                detail=f"{buf.name}: {buf.state.value} {buf.detail}".strip(), now=now)
