@@ -18,6 +18,12 @@ PALETTES: dict[str, dict[str, object]] = {
         "surface": "#1c1c1c",
         "panel": "#262626",
         "dark": True,
+        # One colour per host in merged log views (console/widgets/log_view.py).
+        "variables": {
+            "log-host-0": "#5fafd7", "log-host-1": "#d7875f", "log-host-2": "#87d787",
+            "log-host-3": "#d787d7", "log-host-4": "#d7d75f", "log-host-5": "#5fd7d7",
+            "log-host-6": "#af87ff", "log-host-7": "#ff8787",
+        },
     },
     "opsconsole-day": {
         "primary": "#005f87",
@@ -31,6 +37,11 @@ PALETTES: dict[str, dict[str, object]] = {
         "surface": "#ffffff",
         "panel": "#e4e4e4",
         "dark": False,
+        "variables": {
+            "log-host-0": "#005f87", "log-host-1": "#875f00", "log-host-2": "#005f00",
+            "log-host-3": "#870087", "log-host-4": "#5f5f00", "log-host-5": "#008787",
+            "log-host-6": "#5f00af", "log-host-7": "#af0000",
+        },
     },
 }
 

@@ -41,3 +41,14 @@ class LogLinesDropped:
     count: int
     total: int  # since the source was first followed
     at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LogLinePinned:
+    """A person pinned a log entry to the notes timeline (the wiring writes it)."""
+
+    host: str
+    source: str
+    text: str
+    at: float  # the entry's own time where readable, else when it arrived
+    level: str | None = None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from console.bus import EventBus
 from console.events import AlertChanged, HostStateChanged
+from console.fleet.log_events import LogLinePinned
 from console.store.store import Store
 from console.wiring.timeline import TimelineRecorder
 
@@ -24,5 +25,5 @@ async def open_console_store(path: Path, known_hosts: Iterable[str], bus: EventB
         await store.close()
         raise
     recorder = TimelineRecorder(store.outbox)
-    bus.subscribe((AlertChanged, HostStateChanged), recorder.on_event)
+    bus.subscribe((AlertChanged, HostStateChanged, LogLinePinned), recorder.on_event)
     return store

@@ -17,10 +17,13 @@ from __future__ import annotations
 import hashlib
 
 from console.events import AlertChanged, HostState, HostStateChanged
+from console.fleet.log_events import LogLinePinned
 from console.severity import Severity
 from console.store.outbox import PendingWriter
 
 DEDUPE_BUCKET_S = 120.0
+#: A pinned log line keeps this much of its first line in the timeline.
+PINNED_CHARS = 500
 
 #: States that make a host "down" in the timeline; flapping between them is not news.
 _DOWN = frozenset({HostState.UNREACHABLE, HostState.AUTH_FAILED,
@@ -42,6 +45,17 @@ class TimelineRecorder:
             self._alert(event)
         elif isinstance(event, HostStateChanged):
             self._host(event)
+        elif isinstance(event, LogLinePinned):
+            self._pinned(event)
+
+    def _pinned(self, ev: LogLinePinned) -> None:
+        """A pinned log line, at its own time (meta.source: see the conventions)."""
+        first = ev.text.split("\n", 1)[0][:PINNED_CHARS]
+        self._outbox.submit(
+            f"{ev.host}/{ev.source}: {first}", kind="system", category="log", host=ev.host,
+            meta={"source": ev.source, "level": ev.level, "pinned": True,
+                  "lines": ev.text.count("\n") + 1},
+            created_at=ev.at, client_uuid=_uuid("log", ev.host, ev.source, ev.at, ev.text))
 
     def _alert(self, ev: AlertChanged) -> None:
         if ev.key == "host":
