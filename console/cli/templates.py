@@ -29,9 +29,9 @@ from datetime import datetime
 from typing import BinaryIO, TextIO
 
 from console.errors import UserError
-from console.logs.sanitize import sanitize_for_display
 from console.logs.templates import TemplateMiner, message_of, tokens_of
 from console.logs.timestamps import parse_timestamp
+from console.text import sanitize_for_display
 
 LINE_LIMIT = 64 * 1024  # bytes of a line that are read and mined; the rest is skipped
 
