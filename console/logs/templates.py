@@ -175,7 +175,6 @@ def message_of(line: str) -> str:
 _EDGE_OPEN = "([{<'\"`"
 _EDGE_CLOSE = ")]}>,;:.'\"`!?"
 _DIGIT = re.compile(r"\d")
-_KEEP_WORD = re.compile(r"[A-Za-z]{2,}\d[A-Za-z]*")  # ssh2, log4j, ext4, Slf4jLogger
 _URL = re.compile(r"[a-z][\w+.-]*://")
 # Host names: labels and a top-level domain. Two-letter country codes that are also
 # words or common property suffixes (id, in, is, it, to, ...) are left out on purpose:
@@ -195,7 +194,7 @@ _KEY_VALUE = re.compile(r"([\w.-]+=|[A-Za-z_][\w-]*:)(.+)")  # user=root, sessio
 
 def _is_variable(core: str) -> bool:
     if _DIGIT.search(core):
-        return _KEEP_WORD.fullmatch(core) is None
+        return True  # numbers, ids, versions, addresses; also ssh2 and log4j, harmlessly
     if core[0] == "/" and len(core) > 1:
         return True  # a path
     if _URL.match(core) is not None:
@@ -216,7 +215,7 @@ def _mask_token(token: str) -> str:
     if start and token[start - 1] in "'\"`" and end < len(token) and token[end] == token[
             start - 1]:
         return token[:start] + MASK + token[end:]  # a quoted single word
-    kv = _KEY_VALUE.fullmatch(core)
+    kv = None if _URL.match(core) else _KEY_VALUE.fullmatch(core)
     if kv is not None and not _DIGIT.search(kv.group(1)):
         if _is_variable(kv.group(2)):
             return token[:start] + kv.group(1) + MASK + token[end:]
