@@ -32,16 +32,6 @@ class HostState(enum.Enum):
     HOSTKEY_UNKNOWN = "host key unknown"
     HOSTKEY_CHANGED = "host key changed"
 
-    @property
-    def is_live(self) -> bool:
-        return self is HostState.UP
-
-    @property
-    def needs_user(self) -> bool:
-        """States that no amount of retrying fixes: a person must act."""
-        return self in (HostState.AUTH_FAILED, HostState.HOSTKEY_UNKNOWN,
-                        HostState.HOSTKEY_CHANGED)
-
 
 @dataclass(frozen=True, slots=True)
 class HostStatus:

@@ -93,10 +93,6 @@ class PendingWriter:
     def pending(self) -> list[PendingNote]:
         return list(self._queue)
 
-    @property
-    def pending_count(self) -> int:
-        return len(self._queue)
-
     def _changed(self, pending: PendingNote) -> None:
         if self._publish is not None:
             self._publish(PendingChanged(pending))
