@@ -17,12 +17,19 @@ from dataclasses import dataclass
 from console.fleet.log_events import SourceState
 from console.logs.entries import Entry, EntryAssembler
 from console.logs.levels import Level
+from console.logs.templates import TemplateIndex
 from console.logs.timestamps import parse_timestamp
 from console.settings import LogSource
 
 #: Error counts are kept in buckets of this many seconds, for this long.
 BUCKET_S = 10.0
 HISTORY_MINUTES = 30
+#: Template mining costs far more per line than anything else here (tens of µs), so
+#: each source mines at most this many entries a second, warnings and errors first
+#: (up to the larger budget): a flood is still grouped, from a sample, and the panel
+#: says how many entries were left out.
+MINED_PER_S = 100
+MINED_PROBLEMS_PER_S = 400
 #: Entry kinds: what the host's log said, and what the console adds to the stream.
 LOG, HISTORY, NOTICE, GAP, DROPPED = "log", "history", "notice", "gap", "dropped"
 
@@ -69,7 +76,11 @@ class SourceBuffer:
         self._open_kind = LOG
         self._buckets: deque[list[float]] = deque(maxlen=int(HISTORY_MINUTES * 60 / BUCKET_S))
         self._year = time.localtime().tm_year
-        self.templates: object | None = _template_index()
+        self.templates = TemplateIndex()
+        self.mined = 0
+        self.not_mined = 0
+        self._mine_second = 0
+        self._mined_this_second = 0
 
     @property
     def name(self) -> str:
@@ -107,12 +118,22 @@ class SourceBuffer:
         ts = parse_timestamp(first, year_hint=self._year)
         self.entries.append(LogEntry(next(_SEQ), self.host, self.name, entry.at, ts,
                                      entry.text, entry.level, kind))
-        if kind == LOG:
-            if entry.level is not None and entry.level >= Level.ERROR:
-                self._count_error(entry.at)
-            index = self.templates
-            if index is not None:
-                index.add(first, ts if ts is not None else entry.at)  # type: ignore[attr-defined]
+        if kind == LOG and entry.level is not None and entry.level >= Level.ERROR:
+            self._count_error(entry.at)
+        if kind in (LOG, HISTORY):
+            self._mine(first, ts if ts is not None else entry.at, entry.level)
+
+    def _mine(self, first: str, at: float, level: Level | None) -> None:
+        second = int(at)
+        if second != self._mine_second:
+            self._mine_second, self._mined_this_second = second, 0
+        problem = level is not None and level >= Level.WARN
+        if self._mined_this_second >= (MINED_PROBLEMS_PER_S if problem else MINED_PER_S):
+            self.not_mined += 1
+            return
+        self._mined_this_second += 1
+        self.mined += 1
+        self.templates.add(first, at, level)
 
     def note(self, text: str, now: float, kind: str = NOTICE,
              level: Level | None = None) -> None:
@@ -152,11 +173,3 @@ class SourceBuffer:
             out.append(entry)
         out.reverse()
         return out
-
-
-def _template_index() -> object | None:
-    try:
-        from console.logs.templates import TemplateIndex
-    except ImportError:  # the analysis branch has not landed its template miner yet
-        return None
-    return TemplateIndex()
