@@ -43,6 +43,7 @@ from console.severity import Severity
 from console.text import sanitize_for_display
 from console.widgets.host_charts import HostCharts, window_points
 from console.widgets.host_header import HostFigures, HostHeader
+from console.widgets.log_rates import LogRates
 from console.widgets.mount_table import MountTable
 from console.widgets.process_table import ProcessTable
 from console.widgets.rates_tables import DiskTable, InterfaceTable
@@ -70,6 +71,7 @@ class HostDetailScreen(Screen[None]):
         Binding("escape", "close", "Back", id="host.close"),
         Binding("q", "close", "Back", show=False, id="host.close_q"),
         Binding("r", "probe_now", "Refresh probes", id="host.refresh"),
+        Binding("l", "logs", "Logs", id="host.logs"),
     ]
 
     DEFAULT_CSS = """
@@ -142,6 +144,10 @@ class HostDetailScreen(Screen[None]):
             yield Static("Services", classes="section-title")
             yield ServiceList(id="services")
             yield Static("", id="services-message", classes="probe-message")
+            if self.fleet.logs.sources(self.host_name):
+                yield Static("Logs: errors per minute, last 30 minutes (l opens them)",
+                             classes="section-title")
+                yield LogRates(id="log-rates")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -207,6 +213,8 @@ class HostDetailScreen(Screen[None]):
             self.query_one(MountTable).show(s.filesystems if s else (), severities, stale)
             self.query_one(InterfaceTable).show(s.interfaces if s else (), stale)
             self.query_one(DiskTable).show(s.disks if s else (), disk_levels, stale)
+            for rates in self.query(LogRates):
+                rates.show(self.fleet.logs.sources(self.host_name), now)
         self._follow_reachability(stale)
 
     def _follow_reachability(self, stale: bool) -> None:
@@ -320,6 +328,11 @@ class HostDetailScreen(Screen[None]):
     # -- actions ----------------------------------------------------------------------
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_logs(self) -> None:
+        from console.screens.logs_open import open_logs
+
+        open_logs(self.app, self.fleet, [self.host_name])
 
     def action_probe_now(self) -> None:
         self.probe_processes()

@@ -46,6 +46,7 @@ class MainScreen(NotesMixin):
         Binding("slash", "filter", "Filter", id="main.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="main.clear_filter"),
         Binding("r", "reconnect", "Reconnect", id="main.reconnect"),
+        Binding("l", "logs", "Logs", id="main.logs"),
         Binding("k", "accept_key", "Trust host key", show=False, id="main.accept_key"),
         Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
         Binding("question_mark", "help", "Help", id="main.help"),
@@ -162,6 +163,15 @@ class MainScreen(NotesMixin):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen([*self.BINDINGS, *FleetTable.BINDINGS,
                                          *NoteInput.BINDINGS]))
+
+    def action_logs(self) -> None:
+        """Logs of the selected hosts (the marked ones, else the cursor's), merged."""
+        from console.screens.logs_open import open_logs
+
+        selected = getattr(self, "selected_hosts", None)
+        hosts = list(selected()) if selected is not None else \
+            [h for h in [self.table.selected_host()] if h is not None]
+        open_logs(self.app, self.fleet, hosts)
 
     def action_reconnect(self) -> None:
         name = self.table.selected_host()
