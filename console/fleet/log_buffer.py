@@ -156,10 +156,10 @@ class SourceBuffer:
 
     def errors_by_minute(self, now: float, minutes: int = HISTORY_MINUTES) -> list[float]:
         """Error entries in each of the last `minutes` minutes, oldest first."""
-        end = now - now % 60.0 + 60.0
+        current = int(now // 60)
         out = [0.0] * minutes
         for start, count in self._buckets:
-            index = minutes - 1 - int((end - 60.0 - start) // 60.0)
+            index = minutes - 1 - (current - int(start // 60))
             if 0 <= index < minutes:
                 out[index] += count
         return out

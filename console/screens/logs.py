@@ -165,7 +165,7 @@ class LogScreen(BusListener, Screen[None]):
 
     @on(LogView.FollowChanged)
     def _follow_changed(self, _: LogView.FollowChanged) -> None:
-        self._status_dirty = True
+        self._show_status()
 
     def action_prompt(self, mode: str) -> None:
         self._mode = mode

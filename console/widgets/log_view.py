@@ -33,6 +33,7 @@ HOST_COLOURS = 8
 _TAGS = {Level.FATAL: ("FATAL", "fatal"), Level.ERROR: ("ERROR", "error"),
          Level.WARN: ("WARN", "warn")}
 _CACHE_MAX = 4000
+CUT_SUFFIX = "bytes cut on the host]"  # see console/fleet/logs.py
 
 
 def _clock(wall: float) -> str:
@@ -181,6 +182,11 @@ class LogView(ScrollView, can_focus=True):
         room = max(0, width - 9 - self._label_width - 1 - 6)
         first, _, rest = entry.text.partition("\n")
         more = f"  [+{rest.count(chr(10)) + 1} lines]" if rest else ""
+        if len(first) > room and first.endswith(CUT_SUFFIX):
+            # A line cut on the host says so at the right edge, where it is seen.
+            marker = first[first.rfind(" … [") + 1:]
+            more = " " + marker + more
+            room = max(0, room - len(more))
         text = sanitize_for_display(first[: room + 64]).replace("\t", " ")[:room]
         pattern = self.search
         if pattern is not None and text:
