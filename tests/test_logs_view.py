@@ -186,9 +186,15 @@ async def test_merged_view_of_two_hosts_and_the_host_screen_sparkline(
             f.write("2026-12-03T10:00:02Z ERROR second\n")
         # Both hosts follow the same files (same machine): each line arrives twice,
         # once per host, and the merged view shows both with their host.
-        await pilot.press("l")  # the cursor's host on the fleet
+        # From the command palette, by typing its word.
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"logs")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen), 5, "palette: logs")
         screen = app.screen
-        assert isinstance(screen, LogScreen)
+        assert screen.sub_title.startswith("logs of host-")  # the cursor's host
         app.pop_screen()
         await pilot.pause()
         await app.push_screen(LogScreen(app.fleet, [("host-1", "a"), ("host-2", "b")],
