@@ -268,3 +268,45 @@ async def test_flood_is_cut_on_the_host_with_a_dropped_count(
     while leftovers(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not leftovers(str(tmp_path))
+
+
+async def test_errors_per_minute_alert_and_unknown_while_unreadable(
+        ssh_lab: SshLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """log_errors_per_min goes through the same alert engine as CPU: CRITICAL past its
+    level, UNKNOWN while the source cannot be read, OK again once it can."""
+    from console.fleet import logs as tailer_module
+    from console.severity import Severity
+
+    monkeypatch.setattr(tailer_module, "REPORT_S", 0.5)
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=64))
+    app = tmp_path / "app.log"
+    app.write_text("")
+    logs = {"app": {"path": str(app), "watch": "always"},
+            "gone": {"path": str(tmp_path / "later.log"), "watch": "always"}}
+    thresholds = {"log_errors_per_min": {"warn": 2, "crit": 5, "for": 1}}
+    fleet, host = await start_fleet(ssh_lab, sshd, logs, console_thresholds=thresholds)
+
+    def severity(key: str) -> Severity | None:
+        return next((a.severity for a in fleet.alerts.active_alerts()
+                     if a.host == host and a.key == key), None)
+    try:
+        src = fleet.logs.source(host, "app")
+        await eventually(lambda: src.state is SourceState.FOLLOWING or src.pid, 15,
+                         "app followed")
+        with app.open("a") as f:
+            f.writelines(f"ERROR failure {i}\n" for i in range(6))
+        await eventually(lambda: severity("log:app") is Severity.CRITICAL, 15,
+                         "log_errors_per_min CRITICAL for log:app")
+        alert = next(a for a in fleet.alerts.active_alerts() if a.key == "log:app")
+        assert alert.metric == "log_errors_per_min" and alert.value is not None \
+            and alert.value >= 5
+        await eventually(lambda: severity("log:gone") is Severity.UNKNOWN, 15,
+                         "UNKNOWN while the file cannot be read")
+        (tmp_path / "later.log").write_text("INFO here now\n")
+        gone = fleet.logs.source(host, "gone")
+        await eventually(lambda: severity("log:gone") is None, 20,
+                         "the UNKNOWN cleared once the file can be read",
+                         evidence=lambda: f"{gone.state} {gone.detail} "
+                         f"{[e.text for e in gone.entries]} {fleet.alerts.active_alerts()}")
+    finally:
+        await fleet.stop()

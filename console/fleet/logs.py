@@ -345,6 +345,8 @@ class LogTailer:
                     self._report(buf, now)
 
     def _report(self, buf: SourceBuffer, now: float) -> None:
+        if not self._fleet.thresholds[buf.host].get(METRIC).active:
+            return  # no level set for this host: nothing to alert on, not even UNKNOWN
         key = f"log:{buf.name}"
         if buf.state.readable:
             self._fleet.report_value(buf.host, METRIC, key, buf.errors_per_min(now),

@@ -82,7 +82,7 @@ METRICS: Mapping[str, MetricSpec] = MappingProxyType({m.name: m for m in (
     MetricSpec("disk_util", "%", None, None, 3, 5.0, help="device busy %, per device"),
     # Error lines a minute in one followed log (key "log:NAME"), measured every 10 s
     # over the last minute; alerts only where the inventory sets a level.
-    MetricSpec("log_errors_per_min", "/min", None, None, 2, 2.0,
+    MetricSpec("log_errors_per_min", "/min", None, None, 2, 0.5,
                help="error lines per minute, per followed log"),
 )})
 
