@@ -142,6 +142,12 @@ class LogTailer:
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(self._close(entry) for entry in self.hosts.values()),
                              return_exceptions=True)
+        for entry in self.hosts.values():
+            for buf in entry.sources.values():
+                if buf.ever_started:
+                    log.info("%s/%s: %d lines received, %d dropped on the host, "
+                             "%d entries kept", buf.host, buf.name, buf.lines_in,
+                             buf.dropped_total, len(buf.entries))
 
     # -- keeping followers in line with what is wanted -------------------------------
     def _host_usable(self, host: str) -> bool:
