@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_S = 0.5
+#: Digesting records (entries, levels, timestamps, templates) runs in slices of at
+#: most this long, one host's batch at a time in turn, so a key press waits for one
+#: slice, never for a flood of lines.
+SLICE_S = 0.01
+#: Records of one host read but not yet digested, at most: past this the oldest
+#: batches are dropped by the console itself, counted and shown like host drops.
+MAX_PENDING = 50_000
 REPORT_S = 10.0
 #: Lines of history shown when a source is first followed.
 BACKLOG_LINES = 200
@@ -66,6 +74,8 @@ class _HostLogs:
         self.opening: asyncio.Task[None] | None = None
         self.watcher: asyncio.Task[None] | None = None
         self.retry_at = 0.0
+        self.pending: deque[tuple[float, list[Record]]] = deque()  # read, not digested
+        self.pending_records = 0
 
 
 class LogTailer:
@@ -86,6 +96,8 @@ class LogTailer:
                 entry.by_sid[sid.encode()] = buf
             self.hosts[host.name] = entry
         self._tick: asyncio.Task[None] | None = None
+        self._digester: asyncio.Task[None] | None = None
+        self._work = asyncio.Event()
         self._unsubscribe: Callable[[], None] | None = None
         self._last_report = 0.0
         self.started = False
@@ -125,6 +137,7 @@ class LogTailer:
         self.started = True
         self._unsubscribe = self._bus.subscribe(HostStateChanged, self._host_changed)
         self._tick = asyncio.create_task(self._run_tick(), name="log-tailer")
+        self._digester = asyncio.create_task(self._digest(), name="log-digest")
         for host in self.hosts:
             self._sync(host)
 
@@ -134,7 +147,7 @@ class LogTailer:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        tasks = [t for t in (self._tick,) if t is not None]
+        tasks = [t for t in (self._tick, self._digester) if t is not None]
         for entry in self.hosts.values():
             tasks += [t for t in (entry.opening, entry.watcher) if t is not None]
         for task in tasks:
@@ -274,7 +287,48 @@ class LogTailer:
 
     # -- records from a host ---------------------------------------------------------
     def _on_records(self, entry: _HostLogs, records: list[Record]) -> None:
-        now = time.time()
+        """The hot path, called for every chunk a host sends: queue it, nothing more."""
+        entry.pending.append((time.time(), records))
+        entry.pending_records += len(records)
+        if entry.pending_records > MAX_PENDING:
+            self._shed(entry)
+        self._work.set()
+
+    def _shed(self, entry: _HostLogs) -> None:
+        """The console cannot keep up with this host: drop its oldest batches, counted."""
+        while entry.pending and entry.pending_records > MAX_PENDING // 2:
+            _, records = entry.pending.popleft()
+            entry.pending_records -= len(records)
+            for sid, kind, _ in records:
+                buf = entry.by_sid.get(sid)
+                if buf is not None and kind in (b"L", b"C"):
+                    buf.dropped_total += 1
+                    buf.dropped_pending += 1
+
+    async def _digest(self) -> None:
+        loop_time = time.perf_counter
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            started = loop_time()
+            busy = True
+            while busy:
+                busy = False
+                for entry in self.hosts.values():
+                    if not entry.pending:
+                        continue
+                    busy = True
+                    now, records = entry.pending.popleft()
+                    entry.pending_records -= len(records)
+                    try:
+                        self._apply(entry, records, now)
+                    except Exception:  # one bad batch must not stop every log
+                        log.exception("%s: log records not digested", entry.host)
+                    if loop_time() - started > SLICE_S:
+                        await asyncio.sleep(0)
+                        started = loop_time()
+
+    def _apply(self, entry: _HostLogs, records: list[Record], now: float) -> None:
         by_sid = entry.by_sid
         for sid, kind, payload in records:
             buf = by_sid.get(sid)
@@ -342,9 +396,9 @@ class LogTailer:
                 buf.flush_idle(now)
                 if buf.dropped_pending:
                     count, buf.dropped_pending = buf.dropped_pending, 0
-                    buf.note(f"— {count:,} lines dropped on the host (over its budget of "
-                             f"lines per second); {buf.dropped_total:,} in all —", now,
-                             DROPPED, Level.WARN)
+                    buf.note(f"— {count:,} lines dropped (over the host's budget of lines "
+                             "a second, or the console fell behind); "
+                             f"{buf.dropped_total:,} in all —", now, DROPPED, Level.WARN)
                     self._bus.publish(LogLinesDropped(buf.host, buf.name, count,
                                                       buf.dropped_total, now))
                 if report and buf.state is not SourceState.STOPPED:
