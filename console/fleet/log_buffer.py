@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from dataclasses import dataclass
 
 from console.fleet.log_events import SourceState
 from console.logs.entries import Entry, EntryAssembler
@@ -36,25 +35,49 @@ LOG, HISTORY, NOTICE, GAP, DROPPED = "log", "history", "notice", "gap", "dropped
 _SEQ = itertools.count(1)
 
 
-@dataclass(slots=True)
+_UNREAD = -1.0  # ts not parsed yet
+
+
 class LogEntry:
-    seq: int  # arrival order across every source of the console
-    host: str
-    source: str
-    at: float  # arrival (wall time)
-    ts: float | None  # the entry's own time, when its text has one
-    text: str  # verbatim (display code makes it safe)
-    level: Level | None
-    kind: str = LOG
+    """One entry of a source. Its own timestamp is read from its text only when first
+    asked for (a view sorting it, a pin): most entries of an `always` source are never
+    shown, and reading timestamps was a third of the cost of taking in a line."""
+
+    __slots__ = ("_ts", "at", "host", "kind", "level", "seq", "source", "text")
+
+    def __init__(self, seq: int, host: str, source: str, at: float, ts: float | None,
+                 text: str, level: Level | None, kind: str = LOG, *,
+                 parse: bool = False) -> None:
+        self.seq = seq  # arrival order across every source of the console
+        self.host = host
+        self.source = source
+        self.at = at  # arrival (wall time)
+        self._ts = _UNREAD if parse else ts
+        self.text = text  # verbatim (display code makes it safe)
+        self.level = level
+        self.kind = kind
+
+    @property
+    def ts(self) -> float | None:
+        """The entry's own time, when its text has one."""
+        if self._ts == _UNREAD:
+            first = self.text.split("\n", 1)[0]
+            self._ts = parse_timestamp(first, year_hint=time.localtime(self.at).tm_year)
+        return self._ts
 
     @property
     def when(self) -> float:
         """Its own time where readable, else its arrival: what views sort by."""
-        return self.ts if self.ts is not None else self.at
+        ts = self.ts
+        return ts if ts is not None else self.at
 
     @property
     def is_error(self) -> bool:
         return self.level is not None and self.level >= Level.ERROR
+
+    def __repr__(self) -> str:
+        return (f"LogEntry(seq={self.seq}, host={self.host!r}, source={self.source!r}, "
+                f"kind={self.kind!r}, level={self.level}, text={self.text[:60]!r})")
 
 
 class SourceBuffer:
@@ -75,7 +98,6 @@ class SourceBuffer:
         self._assembler = EntryAssembler()
         self._open_kind = LOG
         self._buckets: deque[list[float]] = deque(maxlen=int(HISTORY_MINUTES * 60 / BUCKET_S))
-        self._year = time.localtime().tm_year
         self.templates = TemplateIndex()
         self.mined = 0
         self.not_mined = 0
@@ -114,17 +136,17 @@ class SourceBuffer:
             self._push(entry, self._open_kind)
 
     def _push(self, entry: Entry, kind: str) -> None:
-        first = entry.first_line
-        ts = parse_timestamp(first, year_hint=self._year)
-        self.entries.append(LogEntry(next(_SEQ), self.host, self.name, entry.at, ts,
-                                     entry.text, entry.level, kind))
+        item = LogEntry(next(_SEQ), self.host, self.name, entry.at, None, entry.text,
+                        entry.level, kind, parse=True)
+        self.entries.append(item)
         if kind == LOG and entry.level is not None and entry.level >= Level.ERROR:
             self._count_error(entry.at)
         if kind in (LOG, HISTORY):
-            self._mine(first, ts if ts is not None else entry.at, entry.level)
+            self._mine(item)
 
-    def _mine(self, first: str, at: float, level: Level | None) -> None:
-        second = int(at)
+    def _mine(self, item: LogEntry) -> None:
+        level = item.level
+        second = int(item.at)
         if second != self._mine_second:
             self._mine_second, self._mined_this_second = second, 0
         problem = level is not None and level >= Level.WARN
@@ -133,7 +155,7 @@ class SourceBuffer:
             return
         self._mined_this_second += 1
         self.mined += 1
-        self.templates.add(first, at, level)
+        self.templates.add(item.text.split("\n", 1)[0], item.when, level)
 
     def note(self, text: str, now: float, kind: str = NOTICE,
              level: Level | None = None) -> None:
