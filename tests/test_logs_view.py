@@ -208,6 +208,13 @@ async def test_merged_view_of_two_hosts_and_the_host_screen_sparkline(
         colour_1 = view.get_component_rich_style("log-view--host-0").color
         colour_2 = view.get_component_rich_style("log-view--host-1").color
         assert colour_1 != colour_2
+        # Choose sources: hide host-1's.
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("space", "escape")
+        await pilot.pause()
+        assert [e.host for e in view.rows.visible] == ["host-2"]
+        assert "third" not in screen_text(app) and "second" in screen_text(app)
         await pilot.press("escape")
         # Always sources keep running with no view open.
         assert all(b.state is SourceState.FOLLOWING for b in tailer.sources("host-1"))

@@ -52,6 +52,7 @@ class LogScreen(BusListener, Screen[None]):
         Binding("E", "error(-1)", "Previous error", show=False, id="logs.prev_error"),
         Binding("p", "pin", "Pin to notes", id="logs.pin"),
         Binding("t", "templates", "Templates", id="logs.templates"),
+        Binding("c", "choose_sources", "Sources", id="logs.sources"),
         Binding("question_mark", "help", "Help", id="logs.help"),
     ]
 
@@ -237,13 +238,27 @@ class LogScreen(BusListener, Screen[None]):
         self.fleet.bus.publish(LogLinePinned(entry.host, entry.source, entry.text,
                                              entry.when, level))
         self.notify(f"pinned to the notes: {entry.host}/{entry.source} at "
-                    f"{time.strftime('%H:%M:%S', time.localtime(entry.when))}", timeout=3)
+                    f"{time.strftime('%H:%M:%S', time.localtime(entry.when))}", timeout=3,
+                    markup=False)
 
     def action_templates(self) -> None:
         panel = self.query_one(TemplatesPanel)
         panel.toggle_class("visible")
         if panel.has_class("visible"):
             panel.refresh_from(self.buffers, time.time())
+
+    def action_choose_sources(self) -> None:
+        from console.screens.log_sources import LogSourcesScreen
+
+        def chosen(hidden: set[Key] | None) -> None:
+            if hidden is None:
+                return
+            self._view.rows.hidden_sources = hidden
+            self._view.refilter()
+            self._status_dirty = True
+
+        self.app.push_screen(LogSourcesScreen(self.keys, self._view.rows.hidden_sources),
+                             chosen)
 
     @on(LogView.EntryChosen)
     def _entry_chosen(self, event: LogView.EntryChosen) -> None:

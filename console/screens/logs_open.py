@@ -15,7 +15,7 @@ def open_logs(app: App[object], fleet: Fleet, hosts: Sequence[str]) -> None:
     if not keys:
         names = ", ".join(hosts) or "no host selected"
         app.notify(f"no logs configured for {names}: add console_logs in the inventory",
-                   timeout=4)
+                   timeout=4, markup=False)
         return
     from console.screens.logs import LogScreen
 
