@@ -310,3 +310,31 @@ async def test_errors_per_minute_alert_and_unknown_while_unreadable(
                          f"{[e.text for e in gone.entries]} {fleet.alerts.active_alerts()}")
     finally:
         await fleet.stop()
+
+
+async def test_local_host_follows_files_with_the_same_semantics(tmp_path: Path) -> None:
+    """This machine (ansible_connection: local) runs the same follower without SSH."""
+    log = tmp_path / "local.log"
+    log.write_text("old\n")
+    inventory_path = tmp_path / "inv.yaml"
+    inventory_path.write_text(
+        "all:\n  hosts:\n    here:\n      ansible_connection: local\n"
+        f"      console_logs: {{app: {log}, gone: {tmp_path / 'missing.log'}}}\n")
+    fleet = Fleet(load_inventory(inventory_path))
+    fleet.start()
+    try:
+        release = fleet.logs.hold([("here", "app"), ("here", "gone")])
+        await eventually(lambda: texts(fleet, "here", "app", (HISTORY,)) == ["old"], 10,
+                         "local backlog")
+        log.rename(tmp_path / "local.log.1")
+        log.write_text("rotated\n")
+        await eventually(lambda: "rotated" in texts(fleet, "here", "app"), 10,
+                         "the line after rotation")
+        gone = fleet.logs.source("here", "gone")
+        await eventually(lambda: gone.state is SourceState.UNREADABLE, 10, "missing file")
+        assert "No such file or directory" in gone.detail
+        release()
+        await eventually(lambda: not leftovers(str(tmp_path)), 10, "local tail gone")
+    finally:
+        await fleet.stop()
+    assert not leftovers(str(tmp_path))
