@@ -14,6 +14,8 @@ follower's stdin, and the follower answers on stdout with one record per line:
     ID C LEN TEXT     a new line cut to CUT_BYTES (LEN: its length on the host)
     ID E TEXT         what the source said on stderr (the host's own error text)
     ID D LINES BYTES  lines dropped on the host: over the source's budget this second
+                      (sent every 100 drops, and when the next line or second comes:
+                      awk has no timer, so up to 99 drops wait for the next line)
     ID X              the source ended by itself
 
 IDs are tokens the console makes up (never text from the inventory), KIND is `path`
@@ -81,7 +83,7 @@ BEGIN { srand(); sec = srand() }
   len = length($0)
   if (NR > bl && (n >= lps || b >= bps)) {
     drop++; dropb += len + 1
-    if (drop >= 1000) { print id " D " drop " " dropb; fflush(); drop = 0; dropb = 0 }
+    if (drop >= 100) { print id " D " drop " " dropb; fflush(); drop = 0; dropb = 0 }
     next
   }
   n++; b += len + 1
