@@ -305,6 +305,12 @@ def _mask_token(token: str) -> str:
     return token
 
 
+# Most tokens are the same few words again and again: their masked form is remembered
+# (a plain dict, emptied when it grows past _MASKED_MAX, so memory stays bounded).
+_MASKED: dict[str, str] = {}
+_MASKED_MAX = 50_000
+
+
 def tokens_of(message: str) -> tuple[str, ...]:
     """The masked tokens of a message (module doc, 2); at most MAX_TOKENS.
 
@@ -312,13 +318,18 @@ def tokens_of(message: str) -> tuple[str, ...]:
     length), and a unit after a masked number joins it (`<*> KB,` -> `<*>,`).
     """
     message = message[:MAX_CHARS]
-    if any(ch.isdigit() for ch in message[:200]) and _ANY_TS.search(message):
+    if _DIGIT.search(message, 0, 200) is not None and _ANY_TS.search(message):
         message = _ANY_TS.sub(MASK, message)
     if "|" in message:  # pipe-separated fields: 20171223-22:15:29|Step_LSC|3000|msg
         message = message.replace("|", " | ")
     out: list[str] = []
+    cache = _MASKED
+    if len(cache) > _MASKED_MAX:
+        cache.clear()
     for token in message.split():
-        masked = token if token == MASK else _mask_token(token)
+        masked = cache.get(token)
+        if masked is None:
+            masked = cache[token] = token if token == MASK else _mask_token(token)
         if out and out[-1] == MASK:
             if masked == MASK:
                 continue
