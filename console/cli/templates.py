@@ -143,7 +143,8 @@ def _print_top(lines: Iterator[str], out: TextIO, n: int) -> None:
     for root, (count, first, last, t_first, t_last) in ranked:
         out.write(f"{count:>8}  {_when(t_first, first):<19}  {_when(t_last, last):<19}  "
                   f"{_safe(miner.template(root).text)}\n")
-    out.write(f"{total} lines, {len(groups)} templates\n")
+    out.write(f"{total} line{'' if total == 1 else 's'}, "
+              f"{len(groups)} template{'' if len(groups) == 1 else 's'}\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,6 +152,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--top {args.top}: give a number of templates of at least 1")
     if args.top is not None and args.follow:
         raise UserError("--top and --follow do not go together: --top summarises at the end")
+    if sys.stdin.isatty():
+        print("opsconsole templates: reading log lines from the terminal; end with Ctrl+D "
+              "(or pipe a log in: journalctl -u nginx | opsconsole templates --top 20)",
+              file=sys.stderr)
     lines = read_lines(sys.stdin.buffer)
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper):
