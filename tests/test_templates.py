@@ -268,6 +268,29 @@ def test_max_templates_bounds_memory() -> None:
     assert miner.overflow > 0
 
 
+def test_an_endless_stream_of_new_values_stays_bounded() -> None:
+    miner = TemplateMiner(max_templates=100)
+    for i in range(20_000):
+        name = "".join(chr(97 + (i // 26 ** k) % 26) for k in range(4))  # aaaa, baaa, ...
+        miner.add(tokens_of(f"session opened for user {name} by admin"))
+        miner.add(tokens_of(f"job {name} finished with state done"))
+    size = miner.footprint()
+    assert size["templates"] == 2
+    assert size["ids"] <= 10  # a known variable position makes no new cluster
+    assert size["exact"] <= 800 and size["slots"] <= 1600
+    assert miner.overflow == 0
+
+
+def test_more_shapes_than_max_templates_overflow_into_one_group() -> None:
+    miner = TemplateMiner(max_templates=50)
+    for i in range(5_000):
+        words = " ".join(chr(97 + (i // 26 ** k) % 26) * 3 for k in range(3))
+        miner.add(tokens_of(f"{words} x{'y' * (i % 7)}"))
+    size = miner.footprint()
+    assert size["templates"] <= 51 and size["ids"] <= 200
+    assert miner.overflow > 0
+
+
 def test_long_lines_are_bounded() -> None:
     tokens = tokens_of("word " * 100_000)
     assert len(tokens) <= 65

@@ -418,9 +418,21 @@ class TemplateMiner:
         self._slots: dict[tuple[int, int, int], dict[str, int] | None] = {}
         self._open: dict[tuple[int, int, int], int] = {}  # merged key -> cluster id
         self.overflow = 0  # lines not grouped because max_templates was reached
+        # Memory bounds beyond the live templates: ids ever made (merged ones stay
+        # resolvable), remembered exact sequences, and evidence slots.
+        self._max_ids = 4 * max_templates
+        self._max_exact = 8 * max_templates
+        self._max_slots = 16 * max_templates
 
     def __len__(self) -> int:
         return len(self._templates)
+
+    def footprint(self) -> dict[str, int]:
+        """What the miner holds, each part bounded: live templates, ids ever made,
+        remembered exact sequences, open evidence slots, positions known variable."""
+        return {"templates": len(self._templates), "ids": len(self._parent),
+                "exact": len(self._exact), "slots": len(self._slots),
+                "variables": len(self._open)}
 
     def find(self, cid: int) -> int:
         parent = self._parent
@@ -447,29 +459,42 @@ class TemplateMiner:
         return root
 
     def _new(self, tokens: tuple[str, ...]) -> int:
-        if len(self._templates) >= self.max_templates:
-            self.overflow += 1
-            tokens = (MASK,)
-            existing = self._exact.get(tokens)
-            if existing is not None:
-                return existing
-        cid = len(self._parent)
-        self._parent.append(cid)
-        self._templates[cid] = Template(cid, list(tokens))
-        self._exact[tokens] = cid
         n = len(tokens)
         lettered = [_has_letter(t) for t in tokens]
         constants = sum(lettered)
-        for i, word in enumerate(tokens):
-            if constants - lettered[i] < MIN_CONTEXT:
-                continue  # too little constant text around this position: no evidence
-            key = (n, i, hash(tokens[:i] + tokens[i + 1:]))
+        keys = [(i, word, (n, i, hash(tokens[:i] + tokens[i + 1:])))
+                for i, word in enumerate(tokens)
+                # too little constant text around a position is no evidence
+                if constants - lettered[i] >= MIN_CONTEXT]
+        joined = [self._open[key] for _, _, key in keys if key in self._open]
+        if joined:
+            # a known variable position: the line joins that group, no new cluster
+            cid = self.find(joined[0])
+            for other in joined[1:]:
+                self._union(cid, other)
+            cid = self.find(cid)
+            template = self._templates[cid]
+            if len(template.tokens) == n:
+                template.tokens = [_generalise(x, y)
+                                   for x, y in zip(template.tokens, tokens, strict=True)]
+            if len(self._exact) < self._max_exact:
+                self._exact[tokens] = cid
+        elif len(self._templates) >= self.max_templates or len(self._parent) >= self._max_ids:
+            self.overflow += 1
+            existing = self._exact.get((MASK,))
+            if existing is not None:
+                return existing
+            return self._cluster((MASK,))
+        else:
+            cid = self._cluster(tokens)
+        for _, word, key in keys:
             if key in self._open:
                 self._union(self._open[key], cid)
                 continue
             slot = self._slots.get(key)
             if slot is None:
-                self._slots[key] = {word: cid}
+                if len(self._slots) < self._max_slots:
+                    self._slots[key] = {word: cid}
                 continue
             slot.setdefault(word, cid)
             words = len(slot)
@@ -479,6 +504,13 @@ class TemplateMiner:
                     self._union(first, other)
                 self._open[key] = first
                 del self._slots[key]
+        return cid
+
+    def _cluster(self, tokens: tuple[str, ...]) -> int:
+        cid = len(self._parent)
+        self._parent.append(cid)
+        self._templates[cid] = Template(cid, list(tokens))
+        self._exact[tokens] = cid
         return cid
 
     def _union(self, a: int, b: int) -> None:
