@@ -185,6 +185,10 @@ def test_header_fields_are_stripped_by_structure() -> None:
         "2026-12-03T19:34:55.123Z ERROR app.db: connection lost": "connection lost",
         '{"ts":"2026-12-03T19:34:55Z","level":"error","msg":"db timeout after 30s"}':
             "db timeout after 30s",
+        # a header with nothing after it: its last field is the message
+        "2026-12-03 19:34:55 INFO": "INFO",
+        "Jul  1 09:01:06 mac calendar[1]: [com.apple.calendar] [Refusing to parse]":
+            "[Refusing to parse]",
         # no timestamp anchor: the line is the message
         "Notification time out: 3200": "Notification time out: 3200",
         "connection from 10.0.0.1 () at Fri Jul  1 07:57:30 2005":

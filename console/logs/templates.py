@@ -195,12 +195,15 @@ def message_of(line: str) -> str:
         return _pipe_message(line, pos)
     n = len(line)
     component = False
+    field_start = pos
     for _ in range(_HEADER_FIELDS):
         ws = _WS.match(line, pos)
         if ws is not None:
             pos = ws.end()
         if pos >= n:
+            pos = field_start  # a header with no message: the last field is the message
             break
+        field_start = pos
         if line[pos] == "[":
             end = _bracket_end(line, pos)
             if end < 0:
