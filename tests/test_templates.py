@@ -300,6 +300,8 @@ def test_long_lines_are_bounded() -> None:
     assert len(tokens) <= 65
     assert tokens[-1] == MASK
     assert len(message_of("2026-12-03T19:34:55Z " + "[" * 1_000_000)) > 0
+    deep = '{"msg": ' + "[" * 2000 + "]" * 2000 + "}"
+    assert message_of(deep) == deep  # not a crash: just not a message field
 
 
 def test_index_top_counts_first_last_since_and_levels() -> None:

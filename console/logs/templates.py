@@ -53,7 +53,7 @@ MASK = "<*>"
 MAX_CHARS = 4096    # a line is mined on its first MAX_CHARS characters
 MAX_TOKENS = 64     # ... and its first MAX_TOKENS tokens (the rest is one <*>)
 VARIABLE_CARDINALITY = 4  # distinct words at one position that make it a variable
-MIN_CONTEXT = 2
+MIN_CONTEXT = 2  # ... among templates sharing at least this many other words
 
 # --- 1. the header ---------------------------------------------------------------------
 
@@ -120,7 +120,7 @@ def _json_message(line: str) -> str | None:
     """The message field of a JSON log line (zap, pino, bunyan, journalctl -o json)."""
     try:
         value = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON; or nested deep enough to hurt
         return None
     if not isinstance(value, dict):
         return None
