@@ -122,3 +122,12 @@ def test_help_names_the_command() -> None:
     assert "--top N" in done.stdout and "template" in done.stdout
     top = subprocess.run([str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
     assert "templates" in top.stdout
+
+
+def test_more_templates_than_the_bound_say_so_and_still_print_every_line() -> None:
+    words = ["".join(chr(97 + (i // 10 ** k) % 10) for k in range(5)) for i in range(12_000)]
+    data = "".join(f"{w} {w[::-1]} {w[1:]}x\n" for w in words).encode()
+    done = templates(data=data)
+    assert done.returncode == 0
+    assert done.stdout.count(b"\n") == 12_000
+    assert b"more than 10000 templates" in done.stderr

@@ -167,12 +167,32 @@ def test_header_fields_are_stripped_by_structure() -> None:
             "Changing view acls to: yarn,curi",
         "[Sun Dec 04 04:47:44 2005] [error] mod_jk child workerEnv in error state 6":
             "mod_jk child workerEnv in error state 6",
-        "2026/12/03 19:34:55 [error] 12#12: *1 open() failed": "*1 open() failed",
+        # nginx: pid#tid and the *connection number are header fields too
+        "2026/12/03 19:34:55 [error] 12#12: *1 open() failed": "open() failed",
+        # prefix fields before the time (an epoch, a node), then a syslog time and host
+        "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: "
+        "session closed for user root": "session closed for user root",
+        "2568643 node-70 action start 1074119817 1 clusterAddMember  (command 1902)":
+            "clusterAddMember  (command 1902)",
+        # pipe-separated header fields
+        "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579":
+            "onStandStepChanged 3579",
+        # a program and a dash
+        "[10.30 16:49:06] chrome.exe *64 - proxy.example.com:5070 open through proxy":
+            "proxy.example.com:5070 open through proxy",
+        "03-17 16:13:38.811  1702  2395 D WindowManager: relayout done":
+            "relayout done",
         "2026-12-03T19:34:55.123Z ERROR app.db: connection lost": "connection lost",
         '{"ts":"2026-12-03T19:34:55Z","level":"error","msg":"db timeout after 30s"}':
             "db timeout after 30s",
+        # a header with nothing after it: its last field is the message
+        "2026-12-03 19:34:55 INFO": "INFO",
+        "Jul  1 09:01:06 mac calendar[1]: [com.apple.calendar] [Refusing to parse]":
+            "[Refusing to parse]",
         # no timestamp anchor: the line is the message
         "Notification time out: 3200": "Notification time out: 3200",
+        "connection from 10.0.0.1 () at Fri Jul  1 07:57:30 2005":
+            "connection from 10.0.0.1 () at Fri Jul  1 07:57:30 2005",
         "autopurge.purgeInterval set to 0": "autopurge.purgeInterval set to 0",
     }
     for line, message in cases.items():
@@ -193,8 +213,14 @@ def test_masks() -> None:
     assert masked("started 'sparkWorker' now") == "started '<*>' now"
     assert masked("at Fri Jul  1 07:57:30 2005 and 2026-12-03 19:34:55,978 x") == \
         "at <*> and <*> x"
-    assert masked("connection from 10.1.2.3 () at noon") == "connection from <*> (<*>) at noon"
+    assert masked("logname= from () at noon") == "logname= from (<*>) at noon"
     assert masked("took 12.5 ms, size 3 KB.") == "took <*>, size <*>."
+    # a value restated in parentheses is the same value
+    assert masked("sent 1234 bytes (1.2 KB), got 0 bytes") == "sent <*>, got <*>"
+    assert masked("from 10.1.2.3 (host-7.example.com) ok") == "from <*> ok"
+    assert masked("lifetime <1 sec") == "lifetime <*>"
+    assert masked("synchronized to LOCAL(0), stratum 10") == "synchronized to <*>, stratum <*>"
+    assert masked("mask=ffffffff flags=0x1") == "mask=<*> flags=<*>"
     # any digit makes a value: host names like web1 and user names like test9 vary
     assert masked("login test9 on web1 via ssh2") == "login <*> on <*> via <*>"
     # Java property names are not host names
@@ -223,6 +249,13 @@ def test_a_masked_value_beside_a_word_makes_the_position_variable() -> None:
     assert miner.template(a).text == "Invalid user <*> from <*>"
 
 
+def test_no_merge_without_two_constant_words_around() -> None:
+    miner = TemplateMiner()
+    ids = {miner.add(tokens_of(f"{verb}  (command {i})"))
+           for i, verb in enumerate(["boot", "wait", "halt", "clusterAddMember", "shutdown"])}
+    assert len({miner.find(i) for i in ids}) == 5  # one word of context is not evidence
+
+
 def test_no_merge_without_a_constant_word() -> None:
     miner = TemplateMiner()
     ids = {miner.add(tokens_of(f"{verb} attempt_{i}_0001"))
@@ -239,11 +272,36 @@ def test_max_templates_bounds_memory() -> None:
     assert miner.overflow > 0
 
 
+def test_an_endless_stream_of_new_values_stays_bounded() -> None:
+    miner = TemplateMiner(max_templates=100)
+    for i in range(20_000):
+        name = "".join(chr(97 + (i // 26 ** k) % 26) for k in range(4))  # aaaa, baaa, ...
+        miner.add(tokens_of(f"session opened for user {name} by admin"))
+        miner.add(tokens_of(f"job {name} finished with state done"))
+    size = miner.footprint()
+    assert size["templates"] == 2
+    assert size["ids"] <= 10  # a known variable position makes no new cluster
+    assert size["exact"] <= 800 and size["slots"] <= 1600
+    assert miner.overflow == 0
+
+
+def test_more_shapes_than_max_templates_overflow_into_one_group() -> None:
+    miner = TemplateMiner(max_templates=50)
+    for i in range(5_000):
+        words = " ".join(chr(97 + (i // 26 ** k) % 26) * 3 for k in range(3))
+        miner.add(tokens_of(f"{words} x{'y' * (i % 7)}"))
+    size = miner.footprint()
+    assert size["templates"] <= 51 and size["ids"] <= 200
+    assert miner.overflow > 0
+
+
 def test_long_lines_are_bounded() -> None:
     tokens = tokens_of("word " * 100_000)
     assert len(tokens) <= 65
     assert tokens[-1] == MASK
     assert len(message_of("2026-12-03T19:34:55Z " + "[" * 1_000_000)) > 0
+    deep = '{"msg": ' + "[" * 2000 + "]" * 2000 + "}"
+    assert message_of(deep) == deep  # not a crash: just not a message field
 
 
 def test_index_top_counts_first_last_since_and_levels() -> None:

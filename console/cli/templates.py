@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import BinaryIO, TextIO
 
 from console.errors import UserError
-from console.logs.templates import TemplateMiner, message_of, tokens_of
+from console.logs.templates import MASK, TemplateMiner, message_of, tokens_of
 from console.logs.timestamps import parse_timestamp
 from console.text import sanitize_for_display
 
@@ -77,14 +77,20 @@ def _safe(template: str) -> str:
     return sanitize_for_display(template)
 
 
-def _print_templates(lines: Iterator[str], out: TextIO, follow: bool) -> None:
+def _warn_overflow(miner: TemplateMiner) -> None:
+    if miner.overflow:
+        print(f"opsconsole templates: more than {miner.max_templates} templates; "
+              f"{miner.overflow} lines beyond that were grouped as {MASK}", file=sys.stderr)
+
+
+def _print_templates(lines: Iterator[str], out: TextIO, follow: bool) -> TemplateMiner:
     miner = TemplateMiner()
     if follow:
         for line in lines:
             out.write(_safe(miner.template(miner.add(tokens_of(message_of(line)))).text))
             out.write("\n")
             out.flush()
-        return
+        return miner
     ids = array("q")
     for line in lines:
         ids.append(miner.add(tokens_of(message_of(line))))
@@ -98,6 +104,7 @@ def _print_templates(lines: Iterator[str], out: TextIO, follow: bool) -> None:
             text = texts[root] = _safe(miner.template(root).text)
         write(text)
         write("\n")
+    return miner
 
 
 def _when(seconds: float | None, line_number: int) -> str:
@@ -106,7 +113,7 @@ def _when(seconds: float | None, line_number: int) -> str:
     return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _print_top(lines: Iterator[str], out: TextIO, n: int) -> None:
+def _print_top(lines: Iterator[str], out: TextIO, n: int) -> TemplateMiner:
     miner = TemplateMiner()
     year = datetime.now().year
     local = datetime.now().astimezone().tzinfo
@@ -143,7 +150,9 @@ def _print_top(lines: Iterator[str], out: TextIO, n: int) -> None:
     for root, (count, first, last, t_first, t_last) in ranked:
         out.write(f"{count:>8}  {_when(t_first, first):<19}  {_when(t_last, last):<19}  "
                   f"{_safe(miner.template(root).text)}\n")
-    out.write(f"{total} lines, {len(groups)} templates\n")
+    out.write(f"{total} line{'' if total == 1 else 's'}, "
+              f"{len(groups)} template{'' if len(groups) == 1 else 's'}\n")
+    return miner
 
 
 def run(args: argparse.Namespace) -> int:
@@ -151,16 +160,21 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--top {args.top}: give a number of templates of at least 1")
     if args.top is not None and args.follow:
         raise UserError("--top and --follow do not go together: --top summarises at the end")
+    if sys.stdin.isatty():
+        print("opsconsole templates: reading log lines from the terminal; end with Ctrl+D "
+              "(or pipe a log in: journalctl -u nginx | opsconsole templates --top 20)",
+              file=sys.stderr)
     lines = read_lines(sys.stdin.buffer)
     out = sys.stdout
     if isinstance(out, io.TextIOWrapper):
         out.reconfigure(errors="backslashreplace")  # a C-locale terminal still gets text
     try:
         if args.top is not None:
-            _print_top(lines, out, args.top)
+            miner = _print_top(lines, out, args.top)
         else:
-            _print_templates(lines, out, args.follow)
+            miner = _print_templates(lines, out, args.follow)
         out.flush()
+        _warn_overflow(miner)
     except BrokenPipeError:  # `| head`: the reader has gone, which is not an error
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, out.fileno())  # so the flush at exit does not fail again

@@ -2,26 +2,32 @@
 
 Lines are turned into templates in three steps, none of them specific to a program:
 
-1. The header goes. When a line starts with a timestamp (optionally after one prefix
-   token such as a file name or a source tag), the fields loggers put before the
-   message are dropped: the timestamp, numbers (pids, thread ids), the level, bracketed
-   groups (`[main]`, `[req-... - - -]`, `[QuorumPeer[myid=1]/...]`), separators, the
-   syslog host, and the component (`sshd[123]:`, `org.apache.Foo:`, `nova.compute.manager
-   [req-...]`). The same message logged by two threads or two components is one
-   template; the level is kept apart (see `TemplateIndex`), not in the template.
-2. Variables are masked token by token (`<*>`): anything with digits (numbers, ids, hex,
-   UUIDs, IPs, host:port, versions), paths, URLs, host names, quoted single words,
+1. The header goes. When a line starts with a timestamp (after a syslog `<pri>`, or
+   after up to four header fields such as a file name, an epoch or a node name), the
+   fields loggers put before the message are dropped: the timestamps, numbers (pids,
+   thread ids, `12#12: *1`), the level, bracketed groups (`[main]`, `[req-... - - -]`,
+   `[QuorumPeer[myid=1]/...]`), node names, the syslog host, and the component
+   (`sshd[123]:`, `org.apache.Foo:`, `nova.compute.manager [req-...]`, `chrome.exe -`);
+   `ts|component|pid|message` keeps its last field, a JSON line its `msg`. The same
+   message logged by two threads or two programs is one template; the level is kept
+   apart (see `TemplateIndex`), not in the template.
+2. Variables are masked token by token (`<*>`): anything with a digit (numbers, ids,
+   versions, IPs, host:port), long hex, paths, URLs, host names, quoted single words,
    timestamps inside the message, empty `()` values. A masked token keeps the
-   punctuation around it (`(uid=<*>)`, `<*>,`) and the key of `key=value`.
+   punctuation around it (`(uid=<*>)`, `<*>,`) and the key of `key=value`; a run of
+   values is one value (`delete <*>` for a list of any length), and so are a unit or
+   a parenthesised restatement after a value (`12 KB`, `1234 bytes (1.2 KB)`).
 3. Templates that differ in one word are merged once that position has taken
-   `VARIABLE_CARDINALITY` distinct values (or a masked value next to words): user names
-   (root, admin, git, ...) are variables, while "VM Started / Paused / Resumed" or
-   "from NEW to RUNNING" stay apart as they are different events. Merging is online
-   and never splits: a group id, once merged, resolves to the surviving group.
+   `VARIABLE_CARDINALITY` distinct words among templates sharing at least
+   `MIN_CONTEXT` other words (or shows a masked value beside a word): user names
+   (root, admin, git, ...) are variables, while "VM Started / Paused / Resumed" or "from
+   NEW to RUNNING" stay apart as they are different events. Merging is online and never
+   splits: a group id, once merged, resolves to the surviving group.
 
 `TemplateMiner` does the grouping; `TemplateIndex` adds counts, first and last seen
 and levels for the views (`top(n, since=..., levels=...)`). Both are pure: no I/O, no
 clock (callers pass `at`), bounded (`max_templates`, `MAX_TOKENS`, `MAX_CHARS`).
+Figures (loghub-2k, raw lines and message only) are in docs/benchmarks.md, issue 13.
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ MASK = "<*>"
 MAX_CHARS = 4096    # a line is mined on its first MAX_CHARS characters
 MAX_TOKENS = 64     # ... and its first MAX_TOKENS tokens (the rest is one <*>)
 VARIABLE_CARDINALITY = 4  # distinct words at one position that make it a variable
+MIN_CONTEXT = 2  # ... among templates sharing at least this many other words
 
 # --- 1. the header ---------------------------------------------------------------------
 
@@ -58,6 +65,8 @@ _TIMESTAMP = "|".join((
     r"\d{4}/\d\d/\d\d[ T]" + _TIME,
     r"\d\d/\d\d/\d\d " + _TIME,
     r"\d\d-\d\d " + _TIME,  # Android logcat: 03-17 16:13:38.811
+    r"\d{8}[-T ]?(?:\d{6}|\d{1,2}:\d{1,2}:\d{1,2})(?:[.:,]\d+)?",  # 20171223-22:15:29:606
+    r"\d{4}-\d\d-\d\d-\d\d\.\d\d\.\d\d(?:\.\d+)?",  # DB2, BGL: 2005-06-03-15.42.50.675
     r"\[[\d./-]{4,10} " + _TIME + r"\]",  # [10.30 16:49:06], [2026-12-03 19:34:55]
     r"\d{6} \d{6}(?!\S)",
     r"\[?" + _DOW + r" " + _MON + r" +\d{1,2} " + _TIME + r" \d{4}\]?",
@@ -66,11 +75,18 @@ _TIMESTAMP = "|".join((
     r"\d{10}(?:\.\d+)?(?!\S)|\d{13}(?!\S)",
 ))
 _SYSLOG_START = re.compile(r"(?:" + _DOW + r",? )?" + _MON + r" +\d{1,2} \d")
-_LINE_TS = re.compile(r"(?:<\d{1,3}>\d? ?)?(?:\S{1,100} )??(?:" + _TIMESTAMP + r")(?=\s|$)")
+_PRI = re.compile(r"<\d{1,3}>\d? ?")
+_TS_AT = re.compile(r"(?:" + _TIMESTAMP + r")(?=[\s|]|$)")
+_TOKEN = re.compile(r"\S{1,100}(?=\s|$)")
+_HEADERISH = re.compile(r"-|\S*\d\S*|[\w-]+(?:\.[\w-]+)+")  # a first token before a time
+_PREFIX_TOKENS = 4  # a timestamp is looked for after at most this many header tokens
 _ANY_TS = re.compile(r"(?<![\w:/.-])(?:" + _TIMESTAMP + r")(?![\w:/])")
 
 _WS = re.compile(r"\s+")
-_NUMBERISH = re.compile(r"[\d.:,/#_+-]*\d[\d.:,/#_+-]*(?=\s|$)|[-|:>](?=\s|$)")
+_NUMBERISH = re.compile(r"[\d.:,/#_+*-]*\d[\d.:,/#_+-]*(?=\s|$)|[-|:>](?=\s|$)")
+# a node or host name in a header: letters and digits (dn228, R02-M1-N0-C:J12-U11)
+_NODE = re.compile(r"(?=\S*\d)(?=\S*[A-Za-z])[\w.:/@-]+(?=\s|$)")
+_PROGRAM_DASH = re.compile(r"[\w.$@-]+(?:\s+\*?\d+)?\s+-(?=\s)")  # chrome.exe *64 - msg
 _LEVEL_WORD = re.compile(
     r"(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|SEVERE|FATAL|CRITICAL|CRIT|EMERG|ALERT|"
     r"PANIC|FINE|FINER|FINEST|ERRO|DEBU|FATA|INF|WRN|ERR|DBG|FTL|[VDIWEF])(?::|(?=\s|$))")
@@ -104,7 +120,7 @@ def _json_message(line: str) -> str | None:
     """The message field of a JSON log line (zap, pino, bunyan, journalctl -o json)."""
     try:
         value = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON; or nested deep enough to hurt
         return None
     if not isinstance(value, dict):
         return None
@@ -113,6 +129,51 @@ def _json_message(line: str) -> str | None:
         if isinstance(text, str):
             return text
     return None
+
+
+def _timestamp_end(line: str) -> tuple[int, bool] | None:
+    """Where the header's timestamp ends, and whether it is syslog's; None without one.
+
+    The timestamp may open the line (after a syslog `<pri>`) or follow up to
+    _PREFIX_TOKENS header tokens when the first of them looks like a header field (a
+    number, a `-`, a name with digits or dots: `- 1131566461 2005.11.09 dn228 Nov 9
+    12:01:01 ...`, `127.0.0.1 - - [03/Dec/2026:...]`). The last timestamp in that
+    stretch counts, so a line with an epoch and then a syslog time is read to the end
+    of both. A first word that is plain text ("connection from ... at Fri Jul 1 ...")
+    is a message, whatever follows.
+    """
+    m = _PRI.match(line)
+    pos = m.end() if m is not None else 0
+    found: tuple[int, bool] | None = None
+    tokens = 0
+    n = len(line)
+    while pos < n and tokens <= _PREFIX_TOKENS:
+        m = _TS_AT.match(line, pos)
+        if m is not None:
+            found = (m.end(), _SYSLOG_START.match(m.group(0)) is not None)
+            pos = m.end()
+        else:
+            m = _TOKEN.match(line, pos)
+            if m is None or (tokens == 0 and found is None
+                             and _HEADERISH.fullmatch(m.group(0)) is None):
+                break
+            pos = m.end()
+            tokens += 1
+        ws = _WS.match(line, pos)
+        if ws is None:
+            break
+        pos = ws.end()
+    return found
+
+
+def _pipe_message(line: str, pos: int) -> str:
+    """`ts|component|pid|message`: the message is the last field; the ones before it
+    are header fields when they hold no space."""
+    fields = line[pos + 1:].split("|")
+    i = 0
+    while i < len(fields) - 1 and i < 6 and " " not in fields[i].strip():
+        i += 1
+    return "|".join(fields[i:]).strip()
 
 
 def message_of(line: str) -> str:
@@ -126,19 +187,23 @@ def message_of(line: str) -> str:
         text = _json_message(line)
         if text is not None:
             return text
-    m = _LINE_TS.match(line)
-    if m is None:
+    found = _timestamp_end(line)
+    if found is None:
         return line
-    syslog = _SYSLOG_START.search(m.group(0)) is not None
-    pos = m.end()
+    pos, syslog = found
+    if pos < len(line) and line[pos] == "|":
+        return _pipe_message(line, pos)
     n = len(line)
     component = False
+    field_start = pos
     for _ in range(_HEADER_FIELDS):
         ws = _WS.match(line, pos)
         if ws is not None:
             pos = ws.end()
         if pos >= n:
+            pos = field_start  # a header with no message: the last field is the message
             break
+        field_start = pos
         if line[pos] == "[":
             end = _bracket_end(line, pos)
             if end < 0:
@@ -147,26 +212,29 @@ def message_of(line: str) -> str:
             continue
         if component:
             break  # after the component only bracketed context groups follow
-        for rx in (_NUMBERISH, _LEVEL_WORD):
-            m = rx.match(line, pos)
+        m = _NUMBERISH.match(line, pos) or _LEVEL_WORD.match(line, pos)
+        if m is not None:
+            pos = m.end()
+            continue
+        m = (_COMPONENT.match(line, pos) or _DOTTED.match(line, pos)
+             or _PROGRAM_DASH.match(line, pos))
+        if m is not None:
+            pos = m.end()
+            component = True
+            continue
+        m = _NODE.match(line, pos)
+        if m is not None:
+            pos = m.end()
+            continue
+        if syslog:  # RFC 3164: the host comes between the time and the tag
+            m = _HOST.match(line, pos)
             if m is not None:
-                pos = m.end()
-                break
-        else:
-            m = _COMPONENT.match(line, pos) or _DOTTED.match(line, pos)
-            if m is not None:
-                pos = m.end()
-                component = True
-                continue
-            if syslog:
-                m = _HOST.match(line, pos)
-                if m is not None:
-                    after = _WS.match(line, m.end())
-                    if after is not None and _COMPONENT.match(line, after.end()):
-                        pos = m.end()
-                        syslog = False
-                        continue
-            break
+                after = _WS.match(line, m.end())
+                if after is not None and _COMPONENT.match(line, after.end()):
+                    pos = m.end()
+                    syslog = False
+                    continue
+        break
     return line[pos:].lstrip()
 
 
@@ -189,6 +257,7 @@ _UNITS = frozenset((
     "ms", "us", "ns", "s", "sec", "secs", "seconds", "msec", "msecs", "millis",
     "milliseconds", "min", "mins", "minutes", "hrs", "hours", "%", "mhz", "ghz",
     "kbps", "mbps"))
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{8,}")  # digits or not: ffffffff, deadbeefcafe
 _KEY_VALUE = re.compile(r"([\w.-]+=|[A-Za-z_][\w-]*:)(.+)")  # user=root, sessionid:0x1
 
 
@@ -197,9 +266,23 @@ def _is_variable(core: str) -> bool:
         return True  # numbers, ids, versions, addresses; also ssh2 and log4j, harmlessly
     if core[0] == "/" and len(core) > 1:
         return True  # a path
-    if _URL.match(core) is not None:
+    if _URL.match(core) is not None or _HEX.fullmatch(core) is not None:
         return True
     return _HOSTNAME.fullmatch(core) is not None and core.lower() == core
+
+
+def _masked(token: str, start: int, end: int, key: str = "") -> str:
+    """`token` with its core [start:end] masked: the opening punctuation kept unless it
+    is a comparison (`<1` is a value), closing brackets the core opened dropped."""
+    head = token[:start].rstrip("<>~")
+    core = token[start:end]
+    tail = token[end:]
+    for open_, close in (("(", ")"), ("[", "]"), ("{", "}")):
+        extra = core.count(open_) - core.count(close)
+        while extra > 0 and close in tail:
+            tail = tail.replace(close, "", 1)
+            extra -= 1
+    return head + key + MASK + tail
 
 
 def _mask_token(token: str) -> str:
@@ -218,11 +301,17 @@ def _mask_token(token: str) -> str:
     kv = None if _URL.match(core) else _KEY_VALUE.fullmatch(core)
     if kv is not None and not _DIGIT.search(kv.group(1)):
         if _is_variable(kv.group(2)):
-            return token[:start] + kv.group(1) + MASK + token[end:]
+            return _masked(token, start, end, kv.group(1))
         return token
     if _is_variable(core):
-        return token[:start] + MASK + token[end:]
+        return _masked(token, start, end)
     return token
+
+
+# Most tokens are the same few words again and again: their masked form is remembered
+# (a plain dict, emptied when it grows past _MASKED_MAX, so memory stays bounded).
+_MASKED: dict[str, str] = {}
+_MASKED_MAX = 50_000
 
 
 def tokens_of(message: str) -> tuple[str, ...]:
@@ -232,13 +321,18 @@ def tokens_of(message: str) -> tuple[str, ...]:
     length), and a unit after a masked number joins it (`<*> KB,` -> `<*>,`).
     """
     message = message[:MAX_CHARS]
-    if any(ch.isdigit() for ch in message[:200]) and _ANY_TS.search(message):
+    if _DIGIT.search(message, 0, 200) is not None and _ANY_TS.search(message):
         message = _ANY_TS.sub(MASK, message)
     if "|" in message:  # pipe-separated fields: 20171223-22:15:29|Step_LSC|3000|msg
         message = message.replace("|", " | ")
     out: list[str] = []
+    cache = _MASKED
+    if len(cache) > _MASKED_MAX:
+        cache.clear()
     for token in message.split():
-        masked = token if token == MASK else _mask_token(token)
+        masked = cache.get(token)
+        if masked is None:
+            masked = cache[token] = token if token == MASK else _mask_token(token)
         if out and out[-1] == MASK:
             if masked == MASK:
                 continue
@@ -246,10 +340,28 @@ def tokens_of(message: str) -> tuple[str, ...]:
             if unit.lower() in _UNITS:
                 out[-1] = MASK + masked[len(unit):]
                 continue
+            if masked.startswith("(" + MASK):
+                # "(1.2 KB)" right after a value restates it: part of the one value
+                paren = masked[1 + len(MASK):]
+                if paren.startswith(")"):
+                    out[-1] = MASK + paren[1:]
+                    continue
+                if not paren:
+                    out[-1] = MASK + "("  # wait for the unit and its ")"
+                    continue
+        elif out and out[-1] == MASK + "(":
+            unit = masked.rstrip(_EDGE_CLOSE)
+            if unit.lower() in _UNITS and masked[len(unit):].startswith(")"):
+                out[-1] = MASK + masked[len(unit) + 1:]
+                continue
+            out[-1] = MASK
+            out.append("(" + MASK)
         out.append(masked)
         if len(out) >= MAX_TOKENS:
             out.append(MASK)
             break
+    if out and out[-1] == MASK + "(":
+        out[-1:] = [MASK, "("]
     return tuple(out)
 
 
@@ -267,6 +379,10 @@ class Template:
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
+
+
+def _has_letter(token: str) -> bool:
+    return token != MASK and any(ch.isalpha() for ch in token)
 
 
 def _generalise(a: str, b: str) -> str:
@@ -305,9 +421,21 @@ class TemplateMiner:
         self._slots: dict[tuple[int, int, int], dict[str, int] | None] = {}
         self._open: dict[tuple[int, int, int], int] = {}  # merged key -> cluster id
         self.overflow = 0  # lines not grouped because max_templates was reached
+        # Memory bounds beyond the live templates: ids ever made (merged ones stay
+        # resolvable), remembered exact sequences, and evidence slots.
+        self._max_ids = 4 * max_templates
+        self._max_exact = 8 * max_templates
+        self._max_slots = 16 * max_templates
 
     def __len__(self) -> int:
         return len(self._templates)
+
+    def footprint(self) -> dict[str, int]:
+        """What the miner holds, each part bounded: live templates, ids ever made,
+        remembered exact sequences, open evidence slots, positions known variable."""
+        return {"templates": len(self._templates), "ids": len(self._parent),
+                "exact": len(self._exact), "slots": len(self._slots),
+                "variables": len(self._open)}
 
     def find(self, cid: int) -> int:
         parent = self._parent
@@ -334,28 +462,42 @@ class TemplateMiner:
         return root
 
     def _new(self, tokens: tuple[str, ...]) -> int:
-        if len(self._templates) >= self.max_templates:
+        n = len(tokens)
+        lettered = [_has_letter(t) for t in tokens]
+        constants = sum(lettered)
+        keys = [(i, word, (n, i, hash(tokens[:i] + tokens[i + 1:])))
+                for i, word in enumerate(tokens)
+                # too little constant text around a position is no evidence
+                if constants - lettered[i] >= MIN_CONTEXT]
+        joined = [self._open[key] for _, _, key in keys if key in self._open]
+        if joined:
+            # a known variable position: the line joins that group, no new cluster
+            cid = self.find(joined[0])
+            for other in joined[1:]:
+                self._union(cid, other)
+            cid = self.find(cid)
+            template = self._templates[cid]
+            if len(template.tokens) == n:
+                template.tokens = [_generalise(x, y)
+                                   for x, y in zip(template.tokens, tokens, strict=True)]
+            if len(self._exact) < self._max_exact:
+                self._exact[tokens] = cid
+        elif len(self._templates) >= self.max_templates or len(self._parent) >= self._max_ids:
             self.overflow += 1
-            tokens = (MASK,)
-            existing = self._exact.get(tokens)
+            existing = self._exact.get((MASK,))
             if existing is not None:
                 return existing
-        cid = len(self._parent)
-        self._parent.append(cid)
-        self._templates[cid] = Template(cid, list(tokens))
-        self._exact[tokens] = cid
-        n = len(tokens)
-        constants = n - tokens.count(MASK)
-        for i, word in enumerate(tokens):
-            if constants - (word != MASK) < 1:
-                continue  # nothing constant around this position: no evidence
-            key = (n, i, hash(tokens[:i] + tokens[i + 1:]))
+            return self._cluster((MASK,))
+        else:
+            cid = self._cluster(tokens)
+        for _, word, key in keys:
             if key in self._open:
                 self._union(self._open[key], cid)
                 continue
             slot = self._slots.get(key)
             if slot is None:
-                self._slots[key] = {word: cid}
+                if len(self._slots) < self._max_slots:
+                    self._slots[key] = {word: cid}
                 continue
             slot.setdefault(word, cid)
             words = len(slot)
@@ -365,6 +507,13 @@ class TemplateMiner:
                     self._union(first, other)
                 self._open[key] = first
                 del self._slots[key]
+        return cid
+
+    def _cluster(self, tokens: tuple[str, ...]) -> int:
+        cid = len(self._parent)
+        self._parent.append(cid)
+        self._templates[cid] = Template(cid, list(tokens))
+        self._exact[tokens] = cid
         return cid
 
     def _union(self, a: int, b: int) -> None:
