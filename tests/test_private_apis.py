@@ -12,6 +12,7 @@ from textual.scroll_view import ScrollView
 from textual.widgets import TextArea
 
 from console.widgets.line_table import LineTable
+from console.widgets.log_view import LogView
 from console.widgets.notes_pane import NoteInput
 
 
@@ -34,6 +35,7 @@ def test_textual_scroll_update_for_a_quiet_virtual_size() -> None:
     assert method is not None, "Textual removed ScrollView._scroll_update: see LineTable"
     assert list(inspect.signature(method).parameters) == ["self", "virtual_size"]
     assert issubclass(LineTable, ScrollView)
+    assert issubclass(LogView, ScrollView)  # the same, four times a second while logs stream
 
 
 def test_textual_text_area_key_handler_for_enter_in_order() -> None:

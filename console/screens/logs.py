@@ -32,6 +32,9 @@ from console.widgets.log_view import LogView
 
 #: How often new lines are pulled from the buffers and drawn.
 PULL_S = 0.25
+#: The status line's counts are redrawn this often while lines stream (a state
+#: change or a key redraws it at once).
+STATUS_EVERY_S = 1.0
 _PROMPTS = {"search": "search (regex)", "only": "show only lines matching (regex)",
             "hide": "hide lines matching (regex)"}
 
@@ -77,6 +80,7 @@ class LogScreen(BusListener, Screen[None]):
         self._mode = "search"
         self._patterns = {"search": "", "only": "", "hide": ""}
         self._status_dirty = True
+        self._status_at = 0.0
         hosts = list(dict.fromkeys(h for h, _ in keys))
         limit = sum(buf.entries.maxlen or 0 for buf in self.buffers) or 1
         self._view = LogView(limit, show_host=len(hosts) > 1, hosts=hosts, id="logs-view")
@@ -114,11 +118,15 @@ class LogScreen(BusListener, Screen[None]):
                 entries = buf.entries_after(last)
                 self._seen[key] = entries[-1].seq
                 new.extend(entries)
+        now = time.monotonic()
         if new:
             self._view.add(new)
-            self._status_dirty = True
+            # Counts move with every pull: redrawn once a second, not four times.
+            if now - self._status_at >= STATUS_EVERY_S:
+                self._status_dirty = True
         if self._status_dirty:
             self._status_dirty = False
+            self._status_at = now
             self._show_status()
         panel = self.query_one(TemplatesPanel)
         if panel.has_class("visible"):

@@ -132,9 +132,22 @@ class LogView(ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    def _set_virtual_size(self, size: Size) -> None:
+        """Quietly, as LineTable does: the reactive would lay out the whole screen four
+        times a second while lines stream; only the scrollbars depend on it
+        (`_scroll_update` is private: tests/test_private_apis.py guards it)."""
+        if size == self.virtual_size:
+            return
+        update_scrollbars = getattr(self, "_scroll_update", None)
+        if update_scrollbars is None:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        update_scrollbars(size)
+
     def _resync(self, keep: LogEntry | None) -> None:
         count = len(self.rows.visible)
-        self.virtual_size = Size(self.size.width, count)
+        self._set_virtual_size(Size(self.size.width, count))
         if self.following or count == 0:
             self.cursor = count - 1
             self.scroll_to(y=max(0, count - self.size.height), animate=False)
@@ -225,7 +238,7 @@ class LogView(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._cache.clear()
-        self.virtual_size = Size(self.size.width, len(self.rows.visible))
+        self._set_virtual_size(Size(self.size.width, len(self.rows.visible)))
 
     # -- moving -------------------------------------------------------------------
     def _set_following(self, following: bool) -> None:
