@@ -129,7 +129,8 @@ def fleet_rows(screen: str) -> dict[str, str]:
             if line.strip().startswith("log-")}
 
 
-def run(duration: float, presses: int, rate: int, work: Path) -> Figures:
+def run(duration: float, presses: int, rate: int, work: Path,
+        profile: Path | None = None) -> Figures:
     f = Figures(HOSTS, rate, duration)
     mp = pytest.MonkeyPatch()
     lab = SshLab(work / "lab", mp)
@@ -213,6 +214,15 @@ def run(duration: float, presses: int, rate: int, work: Path) -> Figures:
                     break
             following = not following
             rss.append(proc.memory_info().rss / 2**20)
+        if profile is not None:  # after the timed presses: its pauses colour nothing
+            raw = profile.with_suffix(".collapsed")
+            subprocess.run(["py-spy", "record", "-p", str(proc.pid), "-d", "15", "-r", "100",
+                            "--gil", "-f", "raw", "-o", str(raw)], capture_output=True,
+                           check=False)
+            if raw.exists():
+                from bench.fleet_bench import top_functions
+
+                profile.write_text(top_functions(raw))
         remaining = duration - (time.monotonic() - t0)
         while remaining > 0:
             time.sleep(min(2.0, remaining))
@@ -309,11 +319,13 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--presses", type=int, default=30)
     parser.add_argument("--rate", type=int, default=2000)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="py-spy the console for 15 s while it streams (top functions)")
     parser.add_argument("--write", action="store_true",
                         help="replace the section in docs/benchmarks.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="log-bench-") as tmp:
-        figures = run(args.duration, args.presses, args.rate, Path(tmp))
+        figures = run(args.duration, args.presses, args.rate, Path(tmp), args.profile)
     text = report(figures)
     print(text)
     if args.write:

@@ -27,8 +27,8 @@ HISTORY_MINUTES = 30
 #: each source mines at most this many entries a second, warnings and errors first
 #: (up to the larger budget): a flood is still grouped, from a sample, and the panel
 #: says how many entries were left out.
-MINED_PER_S = 100
-MINED_PROBLEMS_PER_S = 400
+MINED_PER_S = 50
+MINED_PROBLEMS_PER_S = 200
 #: Entry kinds: what the host's log said, and what the console adds to the stream.
 LOG, HISTORY, NOTICE, GAP, DROPPED = "log", "history", "notice", "gap", "dropped"
 
