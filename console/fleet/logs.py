@@ -46,8 +46,8 @@ TICK_S = 0.5
 #: slices: a key press takes several turns of the event loop to reach the screen
 #: (driver, app queue, binding, action, repaint), and a digest that took every turn
 #: made each of them wait a slice (measured: p50 160 ms while 20,000 lines/s stream).
-SLICE_S = 0.005
-PAUSE_S = 0.003
+SLICE_S = 0.004
+PAUSE_S = 0.004
 #: Records of one host read but not yet digested, at most: past this the oldest
 #: batches are dropped by the console itself, counted and shown like host drops.
 MAX_PENDING = 50_000
