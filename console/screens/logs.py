@@ -67,7 +67,7 @@ class LogScreen(BusListener, Screen[None]):
     LogScreen LogView { height: 1fr; }
     LogScreen #logs-input { display: none; }
     LogScreen #logs-input.visible { display: block; }
-    LogScreen TemplatesPanel { display: none; height: 14; }
+    LogScreen TemplatesPanel { display: none; height: 40%; min-height: 5; }
     LogScreen TemplatesPanel.visible { display: block; }
     """
 
