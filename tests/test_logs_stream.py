@@ -340,3 +340,36 @@ async def test_local_host_follows_files_with_the_same_semantics(tmp_path: Path) 
     finally:
         await fleet.stop()
     assert not leftovers(str(tmp_path))
+
+
+async def test_closing_and_reopening_a_view_at_once_follows_with_one_tail(
+        tmp_path: Path) -> None:
+    """The last view closes and another opens in the same moment: the closing follower
+    is not reused; the new one follows, a gap line says when nothing was read."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    inventory_path = tmp_path / "inv.yaml"
+    inventory_path.write_text(
+        "all:\n  hosts:\n    here:\n      ansible_connection: local\n"
+        f"      console_logs: {{app: {log}}}\n")
+    fleet = Fleet(load_inventory(inventory_path))
+    fleet.start()
+    try:
+        src = fleet.logs.source("here", "app")
+        release = fleet.logs.hold([("here", "app")])
+        await eventually(lambda: src.pid, 10, "followed")
+        release()
+        release = fleet.logs.hold([("here", "app")])
+        await eventually(lambda: src.state is SourceState.FOLLOWING and src.pid, 10,
+                         "followed again")
+        with log.open("a") as f:
+            f.write("after reopening\n")
+        await eventually(lambda: "after reopening" in texts(fleet, "here", "app"), 10,
+                         "the line written after reopening")
+        assert any(e.kind == GAP for e in src.entries)
+        await eventually(lambda: len([p for p in leftovers(str(log)) if "tail" in p]) == 1,
+                         10, "exactly one tail")
+        release()
+    finally:
+        await fleet.stop()
+    await eventually(lambda: not leftovers(str(tmp_path)), 10, "nothing left")

@@ -186,7 +186,9 @@ class LogTailer:
                 if entry.opening is not None:
                     entry.opening.cancel()
                     entry.opening = None
-                asyncio.get_running_loop().create_task(self._close(entry))
+                follower = self._detach(entry)
+                asyncio.get_running_loop().create_task(
+                    self._close_follower(entry.host, follower))
             return
         for buf in entry.sources.values():
             if not buf.wanted and buf.state is not SourceState.STOPPED:
@@ -243,7 +245,9 @@ class LogTailer:
         entry.retry_at = time.monotonic() + 1.0
         self._sync(entry.host)
 
-    async def _close(self, entry: _HostLogs) -> None:
+    def _detach(self, entry: _HostLogs) -> LogFollower | None:
+        """Take the follower away from the host at once (a view opened a moment later
+        must start a new one, not use this one while it closes); its sources stop."""
         follower, entry.follower = entry.follower, None
         watcher, entry.watcher = entry.watcher, None
         if watcher is not None:
@@ -251,10 +255,16 @@ class LogTailer:
         for buf in entry.sources.values():
             if buf.state is not SourceState.STOPPED:
                 self._stopped(buf)
+        return follower
+
+    async def _close(self, entry: _HostLogs) -> None:
+        await self._close_follower(entry.host, self._detach(entry))
+
+    async def _close_follower(self, host: str, follower: LogFollower | None) -> None:
         if follower is not None:
             with contextlib.suppress(TransportError, OSError):
                 await follower.close()
-            log.info("%s: log follower closed", entry.host)
+            log.info("%s: log follower closed", host)
 
     def _start_source(self, entry: _HostLogs, buf: SourceBuffer) -> None:
         assert entry.follower is not None
@@ -361,8 +371,9 @@ class LogTailer:
                              f"{_clock(now)}; lines written meanwhile are not shown —",
                              now, GAP)
                     buf.gap_since = None
-                if buf.state is SourceState.DISCONNECTED:
-                    self._set(buf, SourceState.STARTING, "")
+                if buf.state in (SourceState.STARTING, SourceState.DISCONNECTED):
+                    # Running on the host: a quiet log is followed, not "starting".
+                    self._set(buf, SourceState.FOLLOWING, "")
             elif kind == b"X":
                 buf.pid = None
                 buf.flush()
