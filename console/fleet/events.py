@@ -20,6 +20,10 @@ class HostState(enum.Enum):
     AUTH_FAILED = "auth failed"
     HOSTKEY_UNKNOWN = "host key unknown"
     HOSTKEY_CHANGED = "host key changed"
+    #: Logged in, but the account's shell ended at once (nologin, ForceCommand).
+    SHELL_EXITED = "shell exited"
+    #: Cut off for sending more than its budget; retried after a long backoff.
+    FLOODING = "flooding"
 
     @property
     def is_live(self) -> bool:
@@ -29,7 +33,7 @@ class HostState(enum.Enum):
     def needs_user(self) -> bool:
         """States that no amount of retrying fixes: a person must act."""
         return self in (HostState.AUTH_FAILED, HostState.HOSTKEY_UNKNOWN,
-                        HostState.HOSTKEY_CHANGED)
+                        HostState.HOSTKEY_CHANGED, HostState.SHELL_EXITED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,12 @@ class FrameParser:
         self._pending: list[str] = []  # problems to attach to the next sample
         self._samples: list[RawSample] = []  # completed during the current feed()
         self._fs_cache = FilesystemCache()
+        # Frames that may still be turned into samples (None: no limit). A host that
+        # prints frames far faster than its interval would otherwise buy a sample,
+        # rates and alerts per frame; past the allowance a frame is only counted.
+        self.frame_allowance: int | None = None
+        self.frames_over_allowance = 0
+        self.first_text = ""  # the first text outside any frame, for diagnosis
 
     def feed(self, chunk: str) -> list[RawSample]:
         text = self._tail + chunk
@@ -123,7 +129,11 @@ class FrameParser:
 
     def _body(self, text: str) -> None:
         if self._body_parts is None:
-            return  # text outside any frame (banner, noise) is ignored
+            # Text outside any frame (banner, noise) is ignored; the first of it is
+            # kept, as it says why a shell that exited at once did so.
+            if not self.first_text and text.strip():
+                self.first_text = text.strip().split("\n", 1)[0][:200]
+            return
         self._size += len(text)
         if self._size > self._max:
             self._drop(f"frame {self._seq}: larger than {self._max} chars")
@@ -150,6 +160,12 @@ class FrameParser:
             if seq != self._seq:
                 self._drop(f"frame {self._seq}: ended with seq {seq[:20]!r}")
                 return None
+            if self.frame_allowance is not None:
+                if self.frame_allowance <= 0:
+                    self.frames_over_allowance += 1
+                    self._seq, self._body_parts, self._size = None, None, 0
+                    return None
+                self.frame_allowance -= 1
             return self._complete()
         return None  # an unknown marker inside a frame: not a record, ignored
 
