@@ -73,7 +73,6 @@ class FrameParser:
         # rates and alerts per frame; past the allowance a frame is only counted.
         self.frame_allowance: int | None = None
         self.frames_over_allowance = 0
-        self.first_text = ""  # the first text outside any frame, for diagnosis
 
     def feed(self, chunk: str) -> list[RawSample]:
         text = self._tail + chunk
@@ -129,11 +128,7 @@ class FrameParser:
 
     def _body(self, text: str) -> None:
         if self._body_parts is None:
-            # Text outside any frame (banner, noise) is ignored; the first of it is
-            # kept, as it says why a shell that exited at once did so.
-            if not self.first_text and text.strip():
-                self.first_text = text.strip().split("\n", 1)[0][:200]
-            return
+            return  # text outside any frame (banner, noise) is ignored
         self._size += len(text)
         if self._size > self._max:
             self._drop(f"frame {self._seq}: larger than {self._max} chars")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import math
 import time
 from collections.abc import Callable
 
@@ -32,53 +31,58 @@ from console.metrics.raw import RawSample
 from console.transport.errors import Flooding
 
 BATCH_S = 0.25
-#: The budget's window, and what a host may send in it. A frame is a few hundred
-#: bytes, a df frame of a container host with hundreds of mounts some tens of KB:
-#: 512 KiB in 2 s is ten times what a busy real host sends, and a flood passes it in
-#: a moment.
-BUDGET_WINDOW_S = 2.0
-BUDGET_BYTES = 512 * 1024
-#: Frames per window: the sampler prints one per interval; a few more are allowed
-#: (a delayed packet can bring two at once).
-BUDGET_FRAME_FACTOR = 3
-BUDGET_MIN_FRAMES = 8
+#: What a host may send, as a token bucket: BUDGET_BYTES_PER_S on average, with bursts
+#: up to BUDGET_BURST_BYTES. A frame is a few hundred bytes, a df frame of a container
+#: host with hundreds of mounts some tens of KB, so a busy real host sends well under a
+#: tenth of the rate; the burst covers the backlog a stalled link delivers at once. A
+#: flood (megabytes a second) empties the bucket within a second or two.
+BUDGET_BYTES_PER_S = 256 * 1024
+BUDGET_BURST_BYTES = 2 * 1024 * 1024
+#: Frames: the sampler prints one per interval, and sleeps after its work, so it never
+#: prints more than that. Allowed in all since the stream began: half as many again,
+#: plus a few (a backlog after a stall arrives at once but is never more than that).
+BUDGET_FRAME_FACTOR = 1.5
+BUDGET_FRAME_SLACK = 10
 
 
 class SamplerBudget:
-    """Bytes and frames one host may send per window; `over()` says why it is over."""
+    """Bytes and frames one host may send; the `add_bytes`/`frames_over` answers say by
+    how much a host went over, in the words its state shows."""
 
-    def __init__(self, interval: float, window: float = BUDGET_WINDOW_S,
-                 max_bytes: int = BUDGET_BYTES,
+    def __init__(self, interval: float, rate: float = BUDGET_BYTES_PER_S,
+                 burst: float = BUDGET_BURST_BYTES,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.window = max(window, 2 * interval)
-        self.max_bytes = max_bytes
-        self.max_frames = max(BUDGET_MIN_FRAMES,
-                              BUDGET_FRAME_FACTOR * math.ceil(self.window / interval))
+        self.interval = interval
+        self.rate = rate
+        self.burst = burst
         self._clock = clock
-        self._start = clock()
-        self.bytes = 0
-
-    def roll(self, parser: FrameParser) -> None:
-        """Start a new window when the current one is over."""
-        now = self._clock()
-        if now - self._start >= self.window:
-            self._start, self.bytes = now, 0
-            parser.frame_allowance = self.max_frames
-            parser.frames_over_allowance = 0
+        self._start = self._last = clock()
+        self._tokens = burst
+        self.bytes = 0  # since the stream began
 
     def add_bytes(self, count: int) -> str | None:
+        now = self._clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+        self._tokens -= count
         self.bytes += count
-        if self.bytes <= self.max_bytes:
+        if self._tokens >= 0:
             return None
-        return (f"flooding: {size_bytes(self.bytes)} in {self._elapsed():.1f} s, "
-                f"over the {size_bytes(self.max_bytes)} budget per {self.window:g} s")
+        return (f"flooding: {size_bytes(self.bytes)} in {self._elapsed():.1f} s, over "
+                f"the {size_bytes(self.rate)}/s budget")
+
+    def allow_frames(self, parser: FrameParser) -> None:
+        """How many more frames the parser may turn into samples now."""
+        allowed = (BUDGET_FRAME_FACTOR * (self._clock() - self._start) / self.interval
+                   + BUDGET_FRAME_SLACK)
+        parser.frame_allowance = max(0, int(allowed) - parser.frames)
 
     def frames_over(self, parser: FrameParser) -> str | None:
         if not parser.frames_over_allowance:
             return None
-        sent = self.max_frames + parser.frames_over_allowance
-        return (f"flooding: {sent} frames in {self._elapsed():.1f} s, over the budget of "
-                f"{self.max_frames} per {self.window:g} s")
+        sent = parser.frames + parser.frames_over_allowance
+        return (f"flooding: {sent} frames in {self._elapsed():.1f} s, "
+                f"for one every {self.interval:g} s")
 
     def _elapsed(self) -> float:
         return max(0.1, self._clock() - self._start)
@@ -92,8 +96,6 @@ class SamplerStream:
                  budget: SamplerBudget | None = None) -> None:
         self.parser = FrameParser()
         self.budget = budget
-        if budget is not None:
-            self.parser.frame_allowance = budget.max_frames
         # Set when the link ends (its error, or None) or a frame of it could not be
         # handled (that exception): the transport waits on it.
         self.ended: asyncio.Future[BaseException | None] = (
@@ -109,7 +111,6 @@ class SamplerStream:
         budget = self.budget
         if budget is None:
             return True
-        budget.roll(self.parser)
         why = budget.add_bytes(len(data))
         if why is not None:
             self.ended.set_result(Flooding(why))
@@ -117,6 +118,8 @@ class SamplerStream:
         return True
 
     def feed(self, data: bytes) -> None:
+        if self.budget is not None:
+            self.budget.allow_frames(self.parser)
         for raw in self.parser.feed(self._decode(data)):
             self._on_sample(raw)
         if self.budget is not None:

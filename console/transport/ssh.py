@@ -18,6 +18,7 @@ from typing import Any
 import asyncssh
 
 from console.inventory import Host
+from console.metrics.frame import PID_MARKER
 from console.metrics.raw import RawSample
 from console.transport.base import KEEPALIVE_MISSES, CommandResult
 from console.transport.errors import (
@@ -126,19 +127,27 @@ def describe_oserror(exc: BaseException) -> str:
     return text.lower() if text[:1].isupper() and not text[:2].isupper() else text
 
 
+HEAD_BYTES = 256
+
+
 class _SamplerSession(asyncssh.SSHClientSession[bytes]):
     """The sampler's channel: its bytes are queued for the batch, not read by a task."""
 
     def __init__(self, batch: FrameBatch, stream: SamplerStream) -> None:
         self._batch = batch
         self._stream = stream
-        self.stderr_head = b""  # what a shell that refused to run the sampler said
+        # The first bytes of each stream: what a shell that ran instead of the sampler
+        # (nologin, a ForceCommand) said before it exited.
+        self.stdout_head = b""
+        self.stderr_head = b""
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
         if datatype is None:  # stdout; the script sends its stderr to /dev/null itself
+            if len(self.stdout_head) < HEAD_BYTES:
+                self.stdout_head += data[:HEAD_BYTES]
             self._batch.add(self._stream, data)
-        elif len(self.stderr_head) < 200:
-            self.stderr_head += data[:200]
+        elif len(self.stderr_head) < HEAD_BYTES:
+            self.stderr_head += data[:HEAD_BYTES]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._stream.ended.done():
@@ -214,9 +223,9 @@ class SSHTransport:
         if conn.is_closed():
             raise TransportError("connection closed")
         status = self._sampler.get_exit_status()
-        if stream.parser.pid is None and status is not None:
+        if PID_MARKER.encode() not in session.stdout_head and status is not None:
             # The sampler never started: the account's shell ran instead and ended.
-            said = stream.parser.first_text or _first_line(session.stderr_head)
+            said = _first_line(session.stdout_head) or _first_line(session.stderr_head)
             raise ShellExited(f"logged in, but the shell exited {status}: "
                               f"{said or '(it printed nothing)'}")
         raise TransportError("sampler exited")
