@@ -86,6 +86,7 @@ class MainScreen(NotesMixin):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        self.detach_store()
 
     def _state_changed(self, _event: object) -> None:
         if self._refresh_soon is None:
