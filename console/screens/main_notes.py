@@ -71,8 +71,7 @@ class NotesMixin(Screen[None]):
         typed while no store was open, for the CLI to print."""
         if self.store is not None:
             self.store.outbox.on_change = None
-        held, self.held = self._held_notes(), []
-        return held
+        return self._held_notes()
 
     def _held_notes(self) -> list[PendingNote]:
         return list(getattr(self, "held", []))

@@ -62,7 +62,9 @@ async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
             raise StoreCorrupt(corrupt_message(path, str(exc))) from None
         raise
     if rows != ["ok"]:
-        raise StoreCorrupt(corrupt_message(path, "quick_check: " + "; ".join(rows)[:200]))
+        lines = [line.strip() for row in rows for line in row.splitlines()
+                 if line.strip() and not line.startswith("***")]
+        raise StoreCorrupt(corrupt_message(path, "quick_check: " + "; ".join(lines[:2])))
 
 
 def _remove_empty_leftovers(path: Path) -> None:

@@ -1,0 +1,239 @@
+"""Notes on a bad day, with real files: a disk that is full when the console starts
+(a real full filesystem: a small tmpfs mounted for the test), and a database whose
+pages are damaged. Nothing typed is lost, nothing damaged is written to."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import hashlib
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import RichLog
+
+from console.app import OpsConsole
+from console.inventory import Inventory
+from console.store.errors import StoreCorrupt
+from console.store.store import Store
+from console.widgets.notes_pane import NotesPane
+from tests.waiting import eventually
+
+
+class FullDisk:
+    """A 1 MiB filesystem of its own, filled to the last block and freed on demand.
+
+    tmpfs when this process may mount (root, as in CI); otherwise a file-size limit
+    (RLIMIT_FSIZE, with SIGXFSZ ignored) makes every write past the limit fail, which
+    SQLite sees as a full disk too."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir()
+        self.mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(root)],
+            capture_output=True).returncode == 0
+        self.filler = root / "filler"
+        self._limit: tuple[int, int] | None = None
+        self._sigxfsz: object = None
+
+    def fill(self) -> None:
+        if self.mounted:
+            fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT)
+            try:
+                while True:
+                    os.write(fd, b"\0" * 4096)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+            finally:
+                os.close(fd)
+            return
+        self._limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+        self._sigxfsz = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        biggest = max((p.stat().st_size for p in self.root.iterdir()), default=0)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (biggest, self._limit[1]))
+
+    def free(self) -> None:
+        if self.mounted:
+            self.filler.unlink(missing_ok=True)
+        elif self._limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, self._limit)
+            signal.signal(signal.SIGXFSZ, self._sigxfsz)  # type: ignore[arg-type]
+            self._limit = None
+
+    def close(self) -> None:
+        self.free()
+        if self.mounted:
+            subprocess.run(["umount", "-l", str(self.root)], check=False)
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[FullDisk]:
+    disk = FullDisk(tmp_path / "disk")
+    try:
+        yield disk
+    finally:
+        disk.close()
+
+
+def pane_text(app: OpsConsole) -> str:
+    log = app.main_screen.query_one(NotesPane).query_one(RichLog)
+    return "\n".join(strip.text for strip in log.lines)
+
+
+def header_text(app: OpsConsole) -> str:
+    return str(app.main_screen.query_one("#notes-header").render())
+
+
+def pending_text(app: OpsConsole) -> str:
+    return str(app.main_screen.query_one("#notes-pending").render())
+
+
+async def type_note(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("m")
+    await pilot.press(*text)
+    await pilot.press("enter")
+
+
+def human_notes(db: Path) -> list[str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return [r[0] for r in conn.execute("SELECT body FROM notes WHERE kind = 'human' "
+                                           "ORDER BY id")]
+
+
+async def test_a_new_database_on_a_full_disk_recovers_when_space_frees(
+        full_disk: FullDisk) -> None:
+    db = full_disk.root / "notes.db"
+    full_disk.fill()
+    app = OpsConsole(Inventory.local_only(), db_path=db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await eventually(lambda: "unavailable" in header_text(app), 15, "the reason",
+                         pilot=pilot)
+        assert "full" in header_text(app) or "I/O" in header_text(app), header_text(app)
+        assert "retrying" in header_text(app)
+        assert not db.exists(), "no 0-byte file left to pass for a database later"
+        await type_note(pilot, "paged the storage team")
+        await eventually(lambda: "pending: paged the storage team" in pending_text(app),
+                         5, "the note held as pending", pilot=pilot)
+        full_disk.free()
+        await eventually(lambda: app.store is not None, 40, "the store to open",
+                         pilot=pilot)
+        await eventually(lambda: "paged the storage team" in pane_text(app), 10,
+                         "the held note written and shown", pilot=pilot)
+        assert "unavailable" not in header_text(app)
+        assert "(you)" in header_text(app)
+    assert app.unsaved == []
+    assert human_notes(db) == ["paged the storage team"]
+
+
+async def test_an_existing_database_on_a_full_disk_shows_its_notes_and_keeps_typed_ones(
+        full_disk: FullDisk) -> None:
+    db = full_disk.root / "notes.db"
+    async with Store.open(db, author="bob") as store:
+        await store.add_note("yesterday: db-2 replica lagging, watch it")
+    full_disk.fill()
+    app = OpsConsole(Inventory.local_only(), db_path=db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await eventually(lambda: "db-2 replica lagging" in pane_text(app), 15,
+                         "the existing notes shown", pilot=pilot)
+        assert "unavailable" in header_text(app)
+        await type_note(pilot, "db-2 failover started")
+        await eventually(lambda: "pending: db-2 failover started" in pending_text(app), 5,
+                         "the note pending", pilot=pilot)
+        assert str(db) in pending_text(app)  # the reason names the file
+        full_disk.free()
+        await eventually(lambda: "db-2 failover started" in pane_text(app), 40,
+                         "the note written once space freed", pilot=pilot)
+        assert pending_text(app).strip() == ""
+    assert human_notes(db) == ["yesterday: db-2 replica lagging, watch it",
+                               "db-2 failover started"]
+
+
+async def test_quitting_while_the_disk_is_still_full_hands_back_every_typed_note(
+        full_disk: FullDisk) -> None:
+    db = full_disk.root / "notes.db"
+    async with Store.open(db) as store:
+        await store.add_note("an older note")
+    full_disk.fill()
+    app = OpsConsole(Inventory.local_only(), db_path=db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await eventually(lambda: "unavailable" in header_text(app), 15, "the reason",
+                         pilot=pilot)
+        await type_note(pilot, "rolled back 4.2")
+        await eventually(lambda: "rolled back 4.2" in pending_text(app), 5, "pending",
+                         pilot=pilot)
+    assert [p.body for p in app.unsaved] == ["rolled back 4.2"]
+    assert app.unsaved[0].error and str(db) in app.unsaved[0].error
+
+
+# ------------------------------------------------------------------ damaged file
+
+def damaged_database(tmp_path: Path) -> Path:
+    """A real notes database, then pages 3 to 8 overwritten: page 1 (the header and
+    schema) is intact, so SQLite opens it and finds the damage only when it reads."""
+    db = tmp_path / "notes.db"
+
+    async def write() -> None:
+        async with Store.open(db, author="carol") as store:
+            for i in range(200):
+                await store.add_note(f"note {i} " + "lorem ipsum " * 20)
+
+    asyncio.run(write())
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with db.open("r+b") as f:
+        f.seek(page * 2)
+        f.write(bytes((i * 37 + 11) % 256 for i in range(page * 6)))
+    return db
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def damaged(tmp_path: Path) -> Path:
+    return damaged_database(tmp_path)
+
+
+def test_note_and_handoff_say_one_line_for_a_damaged_database(damaged: Path) -> None:
+    before = sha256(damaged)
+    env = {**os.environ, "HOME": tempfile.mkdtemp()}
+    for args in (["note", "--db", str(damaged), "db-2 is back"],
+                 ["handoff", "--db", str(damaged)]):
+        proc = subprocess.run([sys.executable, "-m", "console", *args], capture_output=True,
+                              text=True, timeout=60, env=env)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert proc.stderr.count("\n") == 1, proc.stderr
+        assert proc.stderr.startswith(f"opsconsole: notes database {damaged} is damaged")
+        assert ".recover" in proc.stderr and ".backup" in proc.stderr
+    assert sha256(damaged) == before
+
+
+async def test_the_console_refuses_a_damaged_database_and_leaves_it_untouched(
+        damaged: Path) -> None:
+    before = sha256(damaged)
+    app = OpsConsole(Inventory.local_only(), db_path=damaged)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await eventually(lambda: "damaged" in header_text(app), 15, "the reason",
+                         pilot=pilot)
+        assert ".recover" in header_text(app)
+        table = app.main_screen.query_one("#fleet")
+        await eventually(lambda: table.cells_of("localhost").get("state") == "up", 10,
+                         "the fleet still live", pilot=pilot)
+        assert app.store is None
+    assert sha256(damaged) == before
+    with pytest.raises(StoreCorrupt):
+        await Store.connect(damaged)
+    assert sha256(damaged) == before
