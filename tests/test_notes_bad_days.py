@@ -237,3 +237,25 @@ async def test_the_console_refuses_a_damaged_database_and_leaves_it_untouched(
     with pytest.raises(StoreCorrupt):
         await Store.connect(damaged)
     assert sha256(damaged) == before
+
+
+async def test_quitting_with_queued_store_changes_never_calls_into_the_gone_screen(
+        tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    app = OpsConsole(Inventory.local_only(), db_path=db)
+    lock = None
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await eventually(lambda: app.store is not None, 10, "the store", pilot=pilot)
+            lock = sqlite3.connect(db, isolation_level=None, timeout=10)
+            lock.execute("BEGIN EXCLUSIVE")
+            await type_note(pilot, "switching traffic to eu-west")
+            await eventually(lambda: "pending" in pending_text(app), 5, "pending",
+                             pilot=pilot)
+            store = app.store
+        # The outbox kept retrying through the quit; its callback had been detached.
+        assert store is not None and store.outbox.on_change is None
+    finally:
+        if lock is not None:
+            lock.close()
+    assert [p.body for p in app.unsaved] == ["switching traffic to eu-west"]
