@@ -22,6 +22,7 @@ import pytest
 from textual.widgets import RichLog
 
 from console.app import OpsConsole
+from console.events import SubscriberFailed
 from console.inventory import Inventory
 from console.store.errors import StoreCorrupt
 from console.store.store import Store
@@ -243,19 +244,22 @@ async def test_quitting_with_queued_store_changes_never_calls_into_the_gone_scre
         tmp_path: Path) -> None:
     db = tmp_path / "notes.db"
     app = OpsConsole(Inventory.local_only(), db_path=db)
+    failures: list[SubscriberFailed] = []
     lock = None
     try:
         async with app.run_test(size=(160, 40)) as pilot:
             await eventually(lambda: app.store is not None, 10, "the store", pilot=pilot)
+            assert app.store is not None
+            app.store.bus.subscribe(SubscriberFailed, failures.append)
             lock = sqlite3.connect(db, isolation_level=None, timeout=10)
             lock.execute("BEGIN EXCLUSIVE")
             await type_note(pilot, "switching traffic to eu-west")
             await eventually(lambda: "pending" in pending_text(app), 5, "pending",
                              pilot=pilot)
-            store = app.store
-        # The outbox kept retrying through the quit; its callback had been detached.
-        assert store is not None and store.outbox.on_change is None
+        # The outbox kept retrying through the quit, publishing each attempt: nothing
+        # that listened from the screen was still subscribed to fail.
     finally:
         if lock is not None:
             lock.close()
+    assert failures == []
     assert [p.body for p in app.unsaved] == ["switching traffic to eu-west"]

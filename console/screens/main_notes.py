@@ -19,12 +19,14 @@ from console.fleet.fleet import Fleet
 from console.screens.modals.incident import OpenIncidentModal
 from console.store.author import current_author
 from console.store.errors import StoreError, StoreUnavailable
+from console.store.events import NotesArrived
 from console.store.handoff import ActiveAlert, build_handoff
 from console.store.handoff_file import save_handoff
 from console.store.models import Note
 from console.store.notes import new_client_uuid
-from console.store.outbox import PendingNote
+from console.store.outbox import PendingChanged, PendingNote
 from console.store.store import Store
+from console.widgets.bus_listener import BusListener
 from console.widgets.notes_pane import NoteInput, NotesPane
 
 HANDOFF_SINCE_S = 8 * 3600
@@ -40,7 +42,7 @@ NOTES_BINDINGS = [
 ]
 
 
-class NotesMixin(Screen[None]):
+class NotesMixin(BusListener, Screen[None]):
     fleet: Fleet
     store: Store | None = None
     #: Notes typed while no store is open (still opening, disk full): shown as pending,
@@ -54,7 +56,8 @@ class NotesMixin(Screen[None]):
     # -- the store arrives (or not) from the app -------------------------------------
     def attach_store(self, store: Store) -> None:
         self.store = store
-        store.outbox.on_change = self._pending_changed
+        self.listen(store.bus, PendingChanged, self._pending_changed)
+        self.listen(store.bus, NotesArrived, self._notes_arrived)
         self.notes.author = store.author
         if self.notes.unavailable:
             self.notes.set_available()
@@ -63,14 +66,11 @@ class NotesMixin(Screen[None]):
                                 client_uuid=note.client_uuid)
         self.held = []
         self._show_pending()
-        self._follow_notes()
+        self._load_recent_notes()
         self._keep_presence()
 
     def detach_store(self) -> list[PendingNote]:
-        """The screen is going: nothing may call into it any more. Returns the notes
-        typed while no store was open, for the CLI to print."""
-        if self.store is not None:
-            self.store.outbox.on_change = None
+        """The notes typed while no store was open, for the CLI to print at exit."""
         return self._held_notes()
 
     def _held_notes(self) -> list[PendingNote]:
@@ -101,16 +101,22 @@ class NotesMixin(Screen[None]):
         return self.store
 
     @work(group="notes-feed", exit_on_error=False)
-    async def _follow_notes(self) -> None:
+    async def _load_recent_notes(self) -> None:
+        """What was written before this console opened; later notes arrive as
+        NotesArrived events (the store follows the file from the moment it opened)."""
         store = self.store
         assert store is not None
         self.notes.add(await store.recent_notes(200))
         await self._refresh_incident()
-        watcher = await store.watch()
-        async for batch in watcher:
-            self.notes.add(batch)
-            if any(n.category == "incident" for n in batch):
-                await self._refresh_incident()
+
+    def _notes_arrived(self, event: NotesArrived) -> None:
+        self.notes.add(event.notes)
+        if any(n.category == "incident" for n in event.notes):
+            self._refresh_incident_soon()
+
+    @work(group="notes-incident", exclusive=True, exit_on_error=False)
+    async def _refresh_incident_soon(self) -> None:
+        await self._refresh_incident()
 
     @work(group="notes-presence", exit_on_error=False)
     async def _keep_presence(self) -> None:
@@ -128,8 +134,9 @@ class NotesMixin(Screen[None]):
             open_ones = await self.store.incidents(open_only=True)
             self.notes.set_incident(open_ones[0] if open_ones else None)
 
-    def _pending_changed(self, pending: PendingNote) -> None:
-        if self.store is None or not self.is_attached:
+    def _pending_changed(self, event: PendingChanged) -> None:
+        pending = event.pending
+        if self.store is None:
             return
         self._show_pending()
         if pending.state == "saved" and pending.note is not None:

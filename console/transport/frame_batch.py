@@ -25,7 +25,7 @@ import codecs
 import time
 from collections.abc import Callable
 
-from console.format import size as size_bytes
+from console.format import compact_size as size_bytes
 from console.metrics.frame import FrameParser
 from console.metrics.raw import RawSample
 from console.transport.errors import Flooding
