@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from console.inventory import Host, Inventory, load_inventory
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{path}: valid inventory")
     print(render(inventory))
     for warning in warnings(inventory):
-        print(f"warning: {warning}")
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
