@@ -49,6 +49,7 @@ class FloodFigures:
     duration: float
     cpu_pct: float = 0.0
     cpu_pct_worst_s: float = 0.0
+    cpu_pct_after_up: float | None = None  # from all healthy hosts up to the end
     rss_start_mb: float = 0.0
     rss_max_mb: float = 0.0
     all_up_s: float | None = None
@@ -111,6 +112,8 @@ def run(label: str, healthy: int, duration: float, workdir: Path,
         t0 = proc.cpu_times()
         h0 = host_side_cpu()
         prev, prev_w = t0.user + t0.system, start
+        busy = up_busy = prev
+        up_at = start
         rss: list[float] = [proc.memory_info().rss / 2**20]
         f.rss_start_mb = rss[0]
         healthy_names = [h for h in hosts if h.startswith("host-")]
@@ -127,6 +130,7 @@ def run(label: str, healthy: int, duration: float, workdir: Path,
             if f.all_up_s is None:
                 if all(s == "up" for s in states):
                     f.all_up_s = now - start
+                    up_busy, up_at = busy, now
                 continue
             f.captures += 1
             if any(s != "up" for s in states):
@@ -139,6 +143,10 @@ def run(label: str, healthy: int, duration: float, workdir: Path,
         f.cpu_pct = ((t1.user + t1.system) - (t0.user + t0.system)) / wall * 100
         f.flood_host_cpu_pct = (host_side_cpu() - h0) / wall * 100
         f.rss_max_mb = max(rss)
+        if f.all_up_s is not None:
+            f.cpu_pct_after_up = (busy - up_busy) / (prev_w - up_at) * 100
+        tmux.send("n")  # hide the notes pane: the row's detail column comes into view
+        time.sleep(1.5)
         f.flood_state = " ".join(_row(tmux.capture(), "flood-1").split())
         tmux.send("C-q")
         with contextlib.suppress(psutil.Error):
@@ -153,7 +161,8 @@ def run(label: str, healthy: int, duration: float, workdir: Path,
 def section(after: FloodFigures, before: FloodFigures | None, where: str) -> str:
     def row(f: FloodFigures) -> str:
         up = "never all up" if f.all_up_s is None else f"{f.all_up_s:.0f} s"
-        return (f"| {f.label} | {f.cpu_pct:.1f} % | {f.cpu_pct_worst_s:.0f} % | "
+        after_up = "n/a" if f.cpu_pct_after_up is None else f"{f.cpu_pct_after_up:.1f} %"
+        return (f"| {f.label} | {f.cpu_pct:.1f} % | {after_up} | {f.cpu_pct_worst_s:.0f} % | "
                 f"{f.rss_start_mb:.0f} → {f.rss_max_mb:.0f} MB | {up} | "
                 f"{f.captures_with_a_healthy_host_not_up} of {f.captures} | "
                 f"{f.flood_host_cpu_pct:.0f} % |")
@@ -166,9 +175,9 @@ def section(after: FloodFigures, before: FloodFigures | None, where: str) -> str
         "channel takes it) on one sshd daemon on loopback; `opsconsole -i` in a 160x48 "
         f"tmux pane, 2 s interval, {after.duration:.0f} s from start. {where}.",
         "",
-        "| console | CPU (mean) | worst 1 s | RSS | healthy all up after | captures "
-        "with a healthy host not up | host side (sshd + yes) |",
-        "|---|---|---|---|---|---|---|",
+        "| console | CPU, whole run | CPU once all up | worst 1 s | RSS | healthy all up "
+        "after | captures with a healthy host not up | host side (sshd + yes) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     if before is not None:
         lines.append(row(before))

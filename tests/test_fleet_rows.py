@@ -83,7 +83,7 @@ def test_a_retry_whose_time_has_come_is_a_connect_under_way_not_retry_in_0s() ->
 def test_new_states_say_what_the_user_must_know() -> None:
     shell = view(HostState.SHELL_EXITED, "logged in, but the shell exited 1: nope")
     assert row_cells(shell, NOW)["state"] == ("no shell", DOWN)
-    flood = view(HostState.FLOODING, "flooding: 2.1 MiB in 0.8 s, over the 256.0 KiB/s "
+    flood = view(HostState.FLOODING, "sent 2.1M in 0.8 s, over the 256.0K/s "
                  "budget", retry_in=30)
     state, level = row_cells(flood, NOW)["state"]
     assert (state, level) == ("FLOODING", DOWN)

@@ -89,7 +89,7 @@ async def test_bytes_over_the_budget_end_the_stream_before_any_parsing() -> None
     batch.add(stream, FRAME)
     error = stream.ended.result()
     assert isinstance(error, Flooding)
-    assert str(error).startswith("flooding: ") and "in 0.5 s, over the" in str(error)
+    assert str(error).startswith("sent ") and "in 0.5 s, over the" in str(error)
     assert str(error).endswith("/s budget")
     batch.add(stream, FRAME)  # dropped: the stream has ended
     assert len(batch._pending) == 3
@@ -121,4 +121,4 @@ async def test_too_many_frames_end_the_stream_and_are_not_turned_into_samples() 
     assert len(got) == 13  # 1.5 per interval over 2 s, plus 10
     error = stream.ended.result()
     assert isinstance(error, Flooding)
-    assert str(error) == "flooding: 200 frames in 2.0 s, for one every 1 s"
+    assert str(error) == "sent 200 frames in 2.0 s, for one every 1 s"

@@ -68,7 +68,7 @@ class SamplerBudget:
         self.bytes += count
         if self._tokens >= 0:
             return None
-        return (f"flooding: {size_bytes(self.bytes)} in {self._elapsed():.1f} s, over "
+        return (f"sent {size_bytes(self.bytes)} in {self._elapsed():.1f} s, over "
                 f"the {size_bytes(self.rate)}/s budget")
 
     def allow_frames(self, parser: FrameParser) -> None:
@@ -81,7 +81,7 @@ class SamplerBudget:
         if not parser.frames_over_allowance:
             return None
         sent = parser.frames + parser.frames_over_allowance
-        return (f"flooding: {sent} frames in {self._elapsed():.1f} s, "
+        return (f"sent {sent} frames in {self._elapsed():.1f} s, "
                 f"for one every {self.interval:g} s")
 
     def _elapsed(self) -> float:
