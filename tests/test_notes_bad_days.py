@@ -33,9 +33,9 @@ from tests.waiting import eventually
 class FullDisk:
     """A 1 MiB filesystem of its own, filled to the last block and freed on demand.
 
-    tmpfs when this process may mount (root, as in CI); otherwise a file-size limit
-    (RLIMIT_FSIZE, with SIGXFSZ ignored) makes every write past the limit fail, which
-    SQLite sees as a full disk too."""
+    tmpfs when this process may mount (root, as in CI); otherwise a file-size limit of
+    zero for this process (RLIMIT_FSIZE, with SIGXFSZ ignored) makes every write that
+    grows a file fail (EFBIG), which SQLite meets as a full disk does."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -60,8 +60,8 @@ class FullDisk:
             return
         self._limit = resource.getrlimit(resource.RLIMIT_FSIZE)
         self._sigxfsz = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        biggest = max((p.stat().st_size for p in self.root.iterdir()), default=0)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (biggest, self._limit[1]))
+        # No file of this process may grow at all, as on a full disk (reads still work).
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, self._limit[1]))
 
     def free(self) -> None:
         if self.mounted:
