@@ -85,8 +85,8 @@ class NotesMixin(BusListener, Screen[None]):
         keep the input open; typed notes are held until it opens."""
         if not self.is_attached:
             return
-        self.notes.set_waiting(f"{error} (retrying in {retry_in:.0f} s; notes you type "
-                               "are kept)")
+        # No countdown: it would be stale between refreshes. The retries go on.
+        self.notes.set_waiting(f"{error} (retrying; notes you type are kept)")
         if snapshot:
             self.notes.add(snapshot)
         if self._held_notes():

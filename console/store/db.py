@@ -67,6 +67,14 @@ async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
         raise StoreCorrupt(corrupt_message(path, "quick_check: " + "; ".join(lines[:2])))
 
 
+def _hint(exc: BaseException, path: Path) -> str:
+    """What to look at, when SQLite's words alone do not say (a full disk shows as
+    "disk I/O error" when even the WAL index cannot be created)."""
+    if "disk" in str(exc) or "I/O" in str(exc):
+        return f" (is the disk full? df -h {path.parent})"
+    return ""
+
+
 def _remove_empty_leftovers(path: Path) -> None:
     """A new database that could not be set up (disk full) leaves a 0-byte file, which
     would later be taken for an existing, empty one: remove what this attempt made."""
@@ -191,7 +199,8 @@ class Database:
             if is_corrupt_error(exc):
                 raise StoreCorrupt(corrupt_message(path, str(exc))) from None
             if isinstance(exc, sqlite3.Error):
-                raise StoreUnavailable(f"notes database {path}: {exc}") from None
+                raise StoreUnavailable(f"notes database {path}: {exc}{_hint(exc, path)}"
+                                       ) from None
             raise
         return cls(path, reader, writer)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
@@ -32,6 +33,8 @@ async def open_console_store(path: Path, known_hosts: Iterable[str], bus: EventB
     return store
 
 
+log = logging.getLogger(__name__)
+
 #: Retries of a store that could not be opened (disk full, directory missing): soon at
 #: first, then every RETRY_MAX_S, for as long as the console runs.
 RETRY_FIRST_S = 2.0
@@ -58,6 +61,7 @@ async def keep_opening_console_store(
         except (StoreCorrupt, StoreTooNew):
             raise
         except StoreUnavailable as exc:
+            log.warning("notes store not open, retrying in %.0f s: %s", delay, exc)
             snapshot = None
             if not snapshot_read:
                 snapshot_read = True
