@@ -181,6 +181,7 @@ async def test_quitting_while_the_disk_is_still_full_hands_back_every_typed_note
 def damaged_database(tmp_path: Path) -> Path:
     """A real notes database, then pages 3 to 8 overwritten: page 1 (the header and
     schema) is intact, so SQLite opens it and finds the damage only when it reads."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     db = tmp_path / "notes.db"
 
     async def write() -> None:
@@ -263,3 +264,30 @@ async def test_quitting_with_queued_store_changes_never_calls_into_the_gone_scre
             lock.close()
     assert failures == []
     assert [p.body for p in app.unsaved] == ["switching traffic to eu-west"]
+
+
+async def test_damage_found_while_running_stops_every_write_and_keeps_the_note(
+        tmp_path: Path) -> None:
+    """SQLite's corruption error met after the file opened (a page that quick_check did
+    not read yet, a disk going bad): from then on nothing is written, and the note that
+    met it is handed back, not dropped."""
+    damaged = await asyncio.to_thread(damaged_database, tmp_path / "elsewhere")
+    with (contextlib.closing(sqlite3.connect(damaged)) as conn,
+          pytest.raises(sqlite3.DatabaseError) as found):
+        conn.execute("SELECT count(*), max(length(body)) FROM notes").fetchall()
+    db = tmp_path / "notes.db"
+    store = await Store.connect(db)
+    try:
+        await store.add_note("written before the damage")
+        with pytest.raises(StoreCorrupt):
+            store.check_storage_error(found.value)
+        pending = store.outbox.submit("after the damage")
+        await store.outbox.flush(5)
+        assert pending.state == "failed" and pending.error == store.corrupt
+        assert ".recover" in (store.corrupt or "")
+        with pytest.raises(StoreCorrupt):
+            await store.add_note("refused as well")
+    finally:
+        unsaved = await store.close()
+    assert [p.body for p in unsaved] == ["after the damage"]
+    assert human_notes(db) == ["written before the damage"]  # nothing written after
