@@ -121,6 +121,7 @@ def test_sigterm_with_a_pending_note_restores_the_terminal_and_keeps_the_note(
         assert proc.wait(timeout=30) == 1
         output = _drain(main)  # everything written after the signal
         assert _restored(output), output[-800:]
+        assert b"Traceback" not in output
         assert b"failover of db-2 started" in output.split(b"\x1b[?1049l")[-1]
         saved = list((tmp_path / "state" / "opsconsole" / "unsaved").iterdir())
         assert len(saved) == 1 and "failover of db-2 started" in saved[0].read_text()
@@ -144,6 +145,7 @@ def test_sighup_writes_the_typed_note_and_restores_the_terminal(tmp_path: Path) 
         assert proc.wait(timeout=30) == 0
         output = _drain(main)  # everything written after the signal
         assert _restored(output), output[-800:]
+        assert b"Traceback" not in output
     finally:
         if proc.poll() is None:
             proc.kill()
