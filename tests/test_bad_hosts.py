@@ -22,6 +22,7 @@ from console.events import HostState, HostStateChanged
 from console.fleet import host_probe
 from console.fleet.events import SampleArrived
 from console.fleet.fleet import Fleet
+from console.format import DASH
 from console.inventory import load_inventory
 from console.transport import ssh as ssh_transport
 from console.transport.sampler_script import top_processes_command
@@ -210,3 +211,39 @@ async def test_a_server_that_answers_garbage_is_not_an_ssh_server(
     finally:
         await fleet.stop()
 
+
+
+async def test_the_fleet_table_says_why_each_bad_host_shows_no_figures(
+        ssh_lab: SshLab, tmp_path: Path) -> None:
+    """The states as a user sees them, in the real app: a flooding host, an account
+    without a shell and a missing key file beside a healthy host."""
+    from console.app import OpsConsole
+
+    addrs = loopback_addresses(3, first=100)
+    flood = flood_script(ssh_lab.root)
+    sshd = ssh_lab.start_daemon(addrs, extra_config=(
+        forced(addrs[1], f"/bin/sh {flood}") + forced(addrs[2], "/usr/sbin/nologin")))
+    path = ssh_lab.write_inventory(
+        {"web": (addrs[0], sshd.port), "flooder": (addrs[1], sshd.port),
+         "locked": (addrs[2], sshd.port), "typo": (addrs[0], sshd.port)}, interval=1.0)
+    data = yaml.safe_load(path.read_text())
+    missing = str(tmp_path / "id_typo")
+    data["all"]["children"]["lab"]["hosts"]["typo"]["ansible_ssh_private_key_file"] = missing
+    path.write_text(yaml.safe_dump(data))
+    app = OpsConsole(load_inventory(path), db_path=tmp_path / "notes.db")
+    async with app.run_test(size=(200, 40)) as pilot:
+        table = app.main_screen.query_one("#fleet")
+
+        def cell(host: str, column: str) -> str:
+            return table.cells_of(host).get(column, "")
+
+        await eventually(lambda: cell("flooder", "state") == "FLOODING"
+                         and cell("locked", "state") == "no shell"
+                         and cell("typo", "state") == "auth failed"
+                         and cell("web", "state") == "up", 20, "every state on screen",
+                         pilot=pilot, evidence=ssh_lab.log_tails)
+        assert cell("flooder", "detail").startswith("sent ")
+        assert "budget" in cell("flooder", "detail")
+        assert cell("locked", "detail").startswith("logged in, but the shell exited 1")
+        assert cell("typo", "detail").startswith(f"key file {missing}")
+        assert cell("flooder", "cpu") == cell("locked", "cpu") == DASH
