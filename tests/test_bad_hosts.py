@@ -247,3 +247,17 @@ async def test_the_fleet_table_says_why_each_bad_host_shows_no_figures(
         assert cell("locked", "detail").startswith("logged in, but the shell exited 1")
         assert cell("typo", "detail").startswith(f"key file {missing}")
         assert cell("flooder", "cpu") == cell("locked", "cpu") == DASH
+
+
+async def test_a_host_flooding_its_stderr_is_cut_off_too(ssh_lab: SshLab) -> None:
+    addrs = loopback_addresses(1, first=110)
+    script = ssh_lab.root / "err.sh"
+    script.write_text("exec yes 'an error, again and again' >&2\n")
+    sshd = ssh_lab.start_daemon(addrs, extra_config=forced(addrs[0], f"/bin/sh {script}"))
+    fleet = Fleet(load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd))))
+    fleet.start()
+    try:
+        await eventually(lambda: state(fleet, "host-1") is HostState.FLOODING, 20,
+                         "cut off", evidence=ssh_lab.log_tails)
+    finally:
+        await fleet.stop()

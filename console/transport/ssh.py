@@ -146,8 +146,12 @@ class _SamplerSession(asyncssh.SSHClientSession[bytes]):
             if len(self.stdout_head) < HEAD_BYTES:
                 self.stdout_head += data[:HEAD_BYTES]
             self._batch.add(self._stream, data)
-        elif len(self.stderr_head) < HEAD_BYTES:
-            self.stderr_head += data[:HEAD_BYTES]
+        else:
+            # Counted against the budget too: a host flooding stderr costs the
+            # console the same decryption, even though its bytes are not parsed.
+            if len(self.stderr_head) < HEAD_BYTES:
+                self.stderr_head += data[:HEAD_BYTES]
+            self._stream.admit(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._stream.ended.done():
