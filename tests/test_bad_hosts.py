@@ -261,3 +261,30 @@ async def test_a_host_flooding_its_stderr_is_cut_off_too(ssh_lab: SshLab) -> Non
                          "cut off", evidence=ssh_lab.log_tails)
     finally:
         await fleet.stop()
+
+
+async def test_a_server_that_rejects_the_ssh_protocol_is_not_an_ssh_server(
+        tmp_path: Path) -> None:
+    """asyncssh's own protocol errors on the banner (here: "SSH-1.0", a version it does
+    not speak) say the same, at once, without waiting for a timeout."""
+    async def old(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"SSH-1.0-ancient\r\n")
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(old, "127.0.0.96", 0)
+    port = server.sockets[0].getsockname()[1]
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"old": {
+        "ansible_host": "127.0.0.96", "ansible_port": port}}}}))
+    fleet = Fleet(load_inventory(inventory))
+    fleet.start()
+    try:
+        async with server:
+            await eventually(lambda: fleet.model.views["old"].status.reason.startswith(
+                "not an SSH server"), 10, "not an SSH server")
+    finally:
+        await fleet.stop()
+    assert fleet.model.views["old"].status.reason == (
+        "not an SSH server: Unsupported SSH version")
