@@ -141,8 +141,9 @@ class Sshd:
     """
 
     def __init__(self, lab: SshLab, name: str, addresses: list[str], port: int,
-                 env: Mapping[str, str] | None = None) -> None:
+                 extra_config: str = "", env: Mapping[str, str] | None = None) -> None:
         self.lab = lab
+        self.extra_config = extra_config
         self.env = dict(env or {})  # SetEnv: e.g. PATH with a fake journalctl first
         self.name = name
         self.addresses = list(addresses)
@@ -285,7 +286,7 @@ MaxSessions 20
 LoginGraceTime 30
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-"""
+{self.extra_config}"""
         )
 
     def _setenv(self) -> str:
@@ -385,11 +386,14 @@ class SshLab:
 
     def start_daemon(
         self, addresses: list[str], port: int | None = None, *, trust: bool = True,
-        env: Mapping[str, str] | None = None,
+        extra_config: str = "", env: Mapping[str, str] | None = None,
     ) -> Sshd:
         """A running sshd on `addresses` (127/8, at most 16) at `port` (a free one if None).
 
         trust=False leaves its host key out of known_hosts, for "host key unknown" tests.
+        `extra_config` goes at the end of sshd_config, e.g. a `Match LocalAddress A`
+        block with a `ForceCommand`: one address of the daemon then behaves like a host
+        whose account has no shell, or whose shell floods.
         env: variables every session gets (sshd's SetEnv), e.g. a PATH with fakes first.
         """
         if not os.path.exists(SSHD):
@@ -411,7 +415,7 @@ class SshLab:
         for attempt in range(attempts):
             chosen = port if port is not None else find_free_port(addresses)
             sshd = Sshd(self, f"{name}-{attempt}" if attempt else name, addresses, chosen,
-                        env)
+                        extra_config, env)
             self.daemons.append(sshd)
             try:
                 sshd.start()
