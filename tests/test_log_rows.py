@@ -50,3 +50,19 @@ def test_find_errors_and_matches_in_both_directions() -> None:
 def test_a_bad_regex_is_matched_literally() -> None:
     pattern = compile_pattern("[unclosed")
     assert pattern is not None and pattern.search("x [unclosed y")
+
+
+def test_a_buffer_is_bounded_by_entries_and_by_characters() -> None:
+    from console.fleet.log_buffer import CHARS_PER_ENTRY, SourceBuffer
+    from console.settings import LogSource
+
+    buf = SourceBuffer("h", LogSource("app", "path", "/x"), "s0", 100)
+    for i in range(300):
+        buf.add_line(f"short {i}", float(i))
+    buf.flush()
+    assert len(buf.entries) == 100 and buf.entries[-1].text == "short 299"
+    for i in range(50):
+        buf.add_line("x" * 4000 + f" long {i}", 400.0 + i)
+    buf.flush()
+    assert sum(len(e.text) for e in buf.entries) <= 100 * CHARS_PER_ENTRY
+    assert buf.entries[-1].text.endswith("long 49")

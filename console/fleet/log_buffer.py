@@ -29,6 +29,9 @@ HISTORY_MINUTES = 30
 #: says how many entries were left out.
 MINED_PER_S = 50
 MINED_PROBLEMS_PER_S = 200
+#: A source's buffer also holds at most this many characters per entry it may keep,
+#: on average: 10,000 entries -> 10 M characters, whatever the lines' length.
+CHARS_PER_ENTRY = 1_000
 #: Entry kinds: what the host's log said, and what the console adds to the stream.
 LOG, HISTORY, NOTICE, GAP, DROPPED = "log", "history", "notice", "gap", "dropped"
 
@@ -86,6 +89,8 @@ class SourceBuffer:
         self.spec = spec
         self.sid = sid
         self.entries: deque[LogEntry] = deque(maxlen=maxlen)
+        self.max_chars = maxlen * CHARS_PER_ENTRY
+        self._chars = 0
         self.state = SourceState.STOPPED
         self.detail = ""
         self.pid: int | None = None  # its process on the host, as the follower said
@@ -138,11 +143,22 @@ class SourceBuffer:
     def _push(self, entry: Entry, kind: str) -> None:
         item = LogEntry(next(_SEQ), self.host, self.name, entry.at, None, entry.text,
                         entry.level, kind, parse=True)
-        self.entries.append(item)
+        self._keep(item)
         if kind == LOG and entry.level is not None and entry.level >= Level.ERROR:
             self._count_error(entry.at)
         if kind in (LOG, HISTORY):
             self._mine(item)
+
+    def _keep(self, item: LogEntry) -> None:
+        """Append within both bounds: the number of entries (the deque's maxlen) and
+        their text (long lines and tracebacks must not make 10,000 entries 600 MB)."""
+        entries = self.entries
+        if len(entries) == entries.maxlen:
+            self._chars -= len(entries[0].text)
+        entries.append(item)
+        self._chars += len(item.text)
+        while self._chars > self.max_chars and len(entries) > 1:
+            self._chars -= len(entries.popleft().text)
 
     def _mine(self, item: LogEntry) -> None:
         level = item.level
@@ -161,8 +177,8 @@ class SourceBuffer:
              level: Level | None = None) -> None:
         """A line from the console or the host's stderr, not from the log itself."""
         self.flush()
-        self.entries.append(LogEntry(next(_SEQ), self.host, self.name, now, None, text,
-                                     level, kind))
+        self._keep(LogEntry(next(_SEQ), self.host, self.name, now, None, text, level,
+                            kind))
 
     # -- errors per minute -----------------------------------------------------------
     def _count_error(self, at: float) -> None:
