@@ -100,6 +100,7 @@ class LogTailer:
             self.hosts[host.name] = entry
         self._tick: asyncio.Task[None] | None = None
         self._digester: asyncio.Task[None] | None = None
+        self._closing: set[asyncio.Task[None]] = set()  # followers being closed
         self._work = asyncio.Event()
         self._unsubscribe: Callable[[], None] | None = None
         self._last_report = 0.0
@@ -157,7 +158,7 @@ class LogTailer:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(self._close(entry) for entry in self.hosts.values()),
-                             return_exceptions=True)
+                             *self._closing, return_exceptions=True)
         for entry in self.hosts.values():
             for buf in entry.sources.values():
                 if buf.ever_started:
@@ -187,8 +188,10 @@ class LogTailer:
                     entry.opening.cancel()
                     entry.opening = None
                 follower = self._detach(entry)
-                asyncio.get_running_loop().create_task(
+                task = asyncio.get_running_loop().create_task(
                     self._close_follower(entry.host, follower))
+                self._closing.add(task)  # held: the loop keeps only a weak reference
+                task.add_done_callback(self._closing.discard)
             return
         for buf in entry.sources.values():
             if not buf.wanted and buf.state is not SourceState.STOPPED:
