@@ -22,6 +22,7 @@ from console.fleet.alert_events import Severity
 from console.fleet.fleet import Fleet
 from console.metrics.parsers.errors import ParseError
 from console.metrics.parsers.ps import TopProcesses, parse_ps
+from console.settings import status_command
 from console.transport.base import CommandResult
 from console.transport.errors import TransportError
 from console.transport.sampler_script import top_processes_command
@@ -210,11 +211,13 @@ def parse_services(services: Mapping[str, str | None], result: CommandResult,
 
 
 def configured_services(fleet: Fleet, host: str) -> Mapping[str, str | None]:
-    """`console_services` of one host: name -> command, None for systemd units."""
+    """`console_services` of one host: name -> health command, None for systemd units
+    (a service given as {status, restart, ...} is checked with its status command)."""
     view = fleet.model.views.get(host)
     if view is None:
         return {}
-    return view.host.vars.get("console_services") or {}
+    entries = view.host.vars.get("console_services") or {}
+    return {name: status_command(entry) for name, entry in entries.items()}
 
 
 async def service_states(fleet: Fleet, host: str,

@@ -1,0 +1,97 @@
+"""Where an operation's commands run: over the fleet's existing connections in the
+console, or over connections opened for the occasion by a headless command.
+
+Both raise TransportError when the host cannot be reached; the fan-out turns that
+into an "unreachable" result for that host, never an exception for the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING, Protocol
+
+from console.inventory import Host, Inventory
+from console.transport.base import CommandResult, Transport
+from console.transport.errors import TransportError
+from console.transport.local import LocalTransport
+
+if TYPE_CHECKING:
+    from console.fleet.fleet import Fleet
+    from console.transport.jump import JumpPool
+
+
+class Executor(Protocol):
+    async def run(self, host: Host, command: str, timeout: float) -> CommandResult:
+        """Run `command` on `host`; TransportError when it cannot be reached."""
+
+    async def close(self) -> None:
+        """Close whatever connections this executor opened itself."""
+
+
+class FleetExecutor:
+    """The console's own connections (one channel per command, no new handshake)."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.fleet = fleet
+
+    async def run(self, host: Host, command: str, timeout: float) -> CommandResult:
+        return await self.fleet.run(host.name, command, timeout)
+
+    async def close(self) -> None:
+        return None
+
+
+class DirectExecutor:
+    """Headless: one connection per host, opened at first use (all hosts of a fan-out
+    connect in parallel, under the fan-out's own concurrency bound) and kept for the
+    next steps of a runbook; `close()` ends them all."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self._transports: dict[str, Transport] = {}
+        self._connecting: dict[str, asyncio.Task[Transport]] = {}
+        self._jumps: JumpPool | None = None
+
+    async def _transport(self, host: Host) -> Transport:
+        if host.name in self._transports:
+            return self._transports[host.name]
+        task = self._connecting.get(host.name)
+        if task is None:
+            task = asyncio.ensure_future(self._connect(host))
+            self._connecting[host.name] = task
+        try:
+            transport = await task
+        finally:
+            self._connecting.pop(host.name, None)
+        self._transports[host.name] = transport
+        return transport
+
+    async def _connect(self, host: Host) -> Transport:
+        if host.is_local:
+            return LocalTransport()
+        from console.transport.jump import JumpPool
+        from console.transport.ssh import SSHTransport, bastion_options
+
+        if host.jump and self._jumps is None:
+            self._jumps = JumpPool(self.inventory, bastion_options)
+        transport = SSHTransport(host, self._jumps)
+        await transport.connect()
+        return transport
+
+    async def run(self, host: Host, command: str, timeout: float) -> CommandResult:
+        transport = await self._transport(host)
+        try:
+            return await transport.run(command, timeout)
+        except TransportError:
+            # A broken link is not reused by the next step: connect again then.
+            self._transports.pop(host.name, None)
+            with contextlib.suppress(Exception):
+                await transport.close()
+            raise
+
+    async def close(self) -> None:
+        transports, self._transports = list(self._transports.values()), {}
+        await asyncio.gather(*(t.close() for t in transports), return_exceptions=True)
+        if self._jumps is not None:
+            await self._jumps.close()
