@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from console.fleet.bus import EventBus
 from console.inventory import load_inventory
 from console.operations.become import wrap
-from console.fleet.bus import EventBus
 from console.operations.events import OperationProgress
 from console.operations.fanout import FAILED, OK, UNREACHABLE
 from console.store.handoff import build_handoff
