@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from console.fleet.bus import EventBus
+from console.bus import EventBus
 from console.inventory import load_inventory
 from console.operations.become import wrap
 from console.operations.events import OperationProgress

@@ -49,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction,
 
 
 def _clean(text: str) -> str:
-    from console.logs.sanitize import sanitize_for_display
+    from console.text import sanitize_for_display
 
     return sanitize_for_display(text)
 

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from console.fleet.bus import EventBus
+from console.bus import EventBus
 from console.inventory import Inventory
 from console.operations import plan as plans
 from console.operations.actor import Actor, current_actor
