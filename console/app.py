@@ -19,6 +19,8 @@ from textual.worker import Worker, WorkerState
 
 from console.fleet.fleet import Fleet
 from console.inventory import Inventory
+from console.operations.core import Operations
+from console.operations.executors import FleetExecutor
 from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
@@ -47,6 +49,9 @@ class OpsConsole(App[None]):
         self.db_path = db_path
         self.fleet = Fleet(inventory)
         self.store: Store | None = None
+        # Refuses everything until the database (its audit) is open: fails closed.
+        self.operations = Operations(inventory, FleetExecutor(self.fleet), None,
+                                     self.fleet.bus, read_only=read_only)
         self.unsaved: list[PendingNote] = []  # notes the database never took, for the CLI
         for name, palette in PALETTES.items():
             self.register_theme(Theme(name=name, **palette))  # type: ignore[arg-type]
@@ -54,7 +59,8 @@ class OpsConsole(App[None]):
 
     async def on_mount(self) -> None:
         source = str(self.inventory.path) if self.inventory.path else "this machine"
-        self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
+        self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source,
+                                      operations=self.operations)
         await self.push_screen(self.main_screen)
         # Connect after the first frame is on screen: the user sees the table at once.
         self.call_after_refresh(self.fleet.start)
@@ -72,6 +78,7 @@ class OpsConsole(App[None]):
             # The console keeps running without notes; the reason names the path.
             self.main_screen.notes_unavailable(str(exc))
             return
+        self.operations.store = self.store
         self.main_screen.attach_store(self.store)
 
     async def on_unmount(self) -> None:

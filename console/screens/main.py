@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input
 
 from console.events import HostState, HostStateChanged
 from console.fleet.fleet import Fleet
+from console.operations.core import Operations
 from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
@@ -50,11 +51,17 @@ class MainScreen(NotesMixin):
         Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
         Binding("question_mark", "help", "Help", id="main.help"),
         *NOTES_BINDINGS,
+        Binding("space", "mark", "Mark host", show=False, id="ops.mark"),
+        Binding("x", "run_command", "Run command", id="ops.run"),
+        Binding("o", "services", "Services", show=False, id="ops.services"),
+        Binding("b", "runbooks", "Runbooks", show=False, id="ops.runbooks"),
     ]
 
-    def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "") -> None:
+    def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "",
+                 operations: Operations | None = None) -> None:
         super().__init__()
         self.fleet = fleet
+        self.operations = operations
         self.read_only = read_only
         self.source = source
 
@@ -116,7 +123,7 @@ class MainScreen(NotesMixin):
             return
         from console.screens.host_detail import HostDetailScreen
 
-        self.app.push_screen(HostDetailScreen(self.fleet, name))
+        self.app.push_screen(HostDetailScreen(self.fleet, name, self.operations))
 
     @on(FleetTable.RowChosen, "#fleet")
     def _host_chosen(self, event: FleetTable.RowChosen) -> None:
@@ -199,3 +206,46 @@ class MainScreen(NotesMixin):
         if trusted:
             self.fleet.accept_host_key(name, key)
             self.notify(f"{name}: key trusted, connecting", timeout=3)
+
+    # -- operations (every check lives in console.operations, not here) ---------------
+    def selected_hosts(self) -> list[str]:
+        """The marked hosts, in table order; else the cursor's host."""
+        marked = self.table.marked
+        if marked:
+            return [name for name in self.fleet.model.views if name in marked]
+        name = self.table.selected_host()
+        return [] if name is None else [name]
+
+    def action_mark(self) -> None:
+        name = self.table.selected_host()
+        if name is not None:
+            self.table.toggle_mark(name)
+
+    def _ops(self) -> Operations | None:
+        if self.operations is None:
+            self.notify("operations unavailable", severity="error", timeout=4)
+        return self.operations
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_run_command(self) -> None:
+        from console.screens.operation_flows import run_command_flow
+
+        ops, hosts = self._ops(), self.selected_hosts()
+        if ops is not None and hosts:
+            await run_command_flow(self, ops, hosts)
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_services(self) -> None:
+        from console.screens.operation_flows import services_flow
+
+        ops, hosts = self._ops(), self.selected_hosts()
+        if ops is not None and hosts:
+            await services_flow(self, ops, hosts)
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_runbooks(self) -> None:
+        from console.screens.operation_flows import runbook_flow
+
+        ops = self._ops()
+        if ops is not None:
+            await runbook_flow(self, ops)

@@ -46,6 +46,22 @@ class FleetTable(LineTable):
         self.sort_column = "state"
         self.sort_reverse = True
         self.filter_text = ""
+        self.marked: set[str] = set()  # hosts marked with space, for operations
+
+    def toggle_mark(self, host: str) -> None:
+        """Mark or unmark a host (operations act on the marked hosts)."""
+        self.marked.symmetric_difference_update({host})
+        self.refresh_rows([host])
+
+    def _marked_cells(self, name: str, now: float) -> dict[str, tuple[str, str]] | None:
+        view = self.model.views.get(name)
+        if view is None:
+            return None
+        cells = row_cells(view, now, self.severity)
+        if name in self.marked:
+            text, level = cells["host"]
+            cells["host"] = (f"▶ {text}", level)
+        return cells
 
     def on_mount(self) -> None:
         self.refresh_rows(self.model.views, resort=True)
@@ -65,10 +81,11 @@ class FleetTable(LineTable):
         for name in names:
             index = self._index.get(name)
             view = self.model.views.get(name)
-            if view is None or index is None or index not in shown:
+            cells = self._marked_cells(name, now) if view is not None else None
+            if cells is None or index is None or index not in shown:
                 self.forget(name)
             else:
-                self.set_cells(name, row_cells(view, now, self.severity), shown)
+                self.set_cells(name, cells, shown)
         if resort:
             self._reorder()
 
@@ -78,8 +95,7 @@ class FleetTable(LineTable):
         self.refresh_rows(self.model.views, resort=True)
 
     def provide_cells(self, key: str) -> dict[str, tuple[str, str]] | None:
-        view = self.model.views.get(key)
-        return None if view is None else row_cells(view, time.time(), self.severity)
+        return self._marked_cells(key, time.time())
 
     def tick(self, fresh: Collection[str] = ()) -> None:
         """Ages and countdowns move on for the hosts on screen (the others catch up

@@ -22,7 +22,21 @@ class ProcessTable(DetailTable):
         Col("command", "Command", None, numeric=False, max_chars=60),
     )
 
+    def __init__(self, *, selectable: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.processes: list[ProcessInfo] = []
+        if selectable:  # the list a process is picked from, to signal it
+            self.can_focus = True
+            self.cursor_type = "row"
+            self.show_cursor = True
+
+    def selected_process(self) -> ProcessInfo | None:
+        if not self.processes or not self.show_cursor:
+            return None
+        return self.processes[min(self.cursor_row, len(self.processes) - 1)]
+
     def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:
+        self.processes = list(processes)
         plain = STALE if stale else OK
         dim = STALE if stale else MUTED
         rows: dict[str, list[Cell]] = {}
