@@ -111,6 +111,7 @@ class HostDetailScreen(Screen[None]):
         self.host_name = host_name
         self.probe_runs = {"processes": 0, "services": 0}  # how often each probe ran
         self._busy: set[str] = set()
+        self._last_top: TopProcesses | None = None  # CPU% is measured from probe to probe
         self._why_not: str | None = None  # why probes cannot run now, once shown
         self._probe_timers: list[Timer] = []
         self._has_services = bool(configured_services(fleet, host_name))
@@ -259,7 +260,7 @@ class HostDetailScreen(Screen[None]):
 
     async def _fetch_processes(self) -> None:
         try:
-            top = await top_processes(self.fleet, self.host_name)
+            top = await top_processes(self.fleet, self.host_name, previous=self._last_top)
         except ProbeError as exc:
             self.post_message(self.ProcessesProbed(None, str(exc)))
         except Exception as exc:  # a bug must not take the screen down either
@@ -303,12 +304,15 @@ class HostDetailScreen(Screen[None]):
         if message.top is None:
             self._processes_failed(message.error or "top processes: no answer")
             return
+        self._last_top = message.top
         self.query_one("#procs-cpu", ProcessTable).show(message.top.by_cpu, stale=False)
         self.query_one("#procs-mem", ProcessTable).show(message.top.by_mem, stale=False)
+        window = message.top.cpu_window_s
+        how = (f"CPU% over the last {window:.1f}s, as top computes it" if window
+               else "CPU% is ps's average over each process's life (no /proc)")
         self._say("procs-message",
                   f"ps at {_clock(time.time())}, every {PROCESSES_EVERY_S:g}s while this "
-                  "screen is open; CPU% is ps's average over each process's life",
-                  error=False)
+                  f"screen is open; {how}", error=False)
 
     @on(ServicesProbed)
     def _show_services(self, message: ServicesProbed) -> None:
