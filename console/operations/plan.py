@@ -89,7 +89,7 @@ def select(inventory: Inventory, pattern: str) -> list[Host]:
     try:
         hosts = select_hosts(inventory, pattern)
     except PatternError as exc:
-        raise OperationRefused(f"host pattern {pattern!r}: {exc}") from None
+        raise OperationRefused(f"{exc}; nothing was run") from None
     if not hosts:
         raise OperationRefused(f"host pattern {pattern!r} matches no host; nothing was run")
     return list(hosts)
