@@ -20,7 +20,8 @@ async def one(address: str, port: int, user: str, key: str, command: str) -> str
 
 
 async def main(path: str, command: str) -> int:
-    hosts = [line.split() for line in open(path) if line.strip()]
+    with open(path) as lines:
+        hosts = [line.split() for line in lines if line.strip()]
     outputs = await asyncio.gather(*(one(a, int(p), u, k, command) for a, p, u, k in hosts),
                                    return_exceptions=True)
     failed = 0

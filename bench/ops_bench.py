@@ -97,7 +97,7 @@ def main() -> int:
             env = {**os.environ, "ANSIBLE_SSH_ARGS": "-o ControlMaster=no",
                    "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_NOCOLOR": "1"}
             times: dict[str, list[float]] = {name: [] for name in argvs}
-            for name, argv in argvs.items():  # warm-up: caches, .pyc, ansible's facts
+            for argv in argvs.values():  # warm-up: caches, .pyc, ansible's facts
                 run_once(argv, env)
             for round_ in range(args.rounds):
                 order = list(argvs)[round_ % len(argvs):] + list(argvs)[:round_ % len(argvs)]
