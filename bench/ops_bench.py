@@ -50,11 +50,15 @@ def commands(work: Path, lab: SshLab, hosts: dict[str, tuple[str, int]],
     (work / "pssh_hosts").write_text("".join(f"{n}\n" for n in names))
     (work / "bare_hosts").write_text("".join(
         f"{a} {p} {lab.user} {lab.client_key_path}\n" for a, p in hosts.values()))
-    # pssh and clush reach the hosts through ~/.ssh/config, as an operator's would.
+    # pssh and clush reach the hosts through an ssh config file, as an operator's
+    # would; OpenSSH reads the passwd home, not $HOME, so it is passed with -F.
     lab.ssh_config_path.write_text("".join(
         f"Host {n}\n  HostName {a}\n  Port {p}\n  User {lab.user}\n"
         f"  IdentityFile {lab.client_key_path}\n  StrictHostKeyChecking yes\n"
-        for n, (a, p) in hosts.items()))
+        f"  UserKnownHostsFile {lab.known_hosts_path}\n"
+        for n, (a, p) in hosts.items()) + "Host *\n  ControlMaster no\n"
+        f"  UserKnownHostsFile {lab.known_hosts_path}\n  StrictHostKeyChecking yes\n")
+    config = str(lab.ssh_config_path)
     py = sys.executable
     return {
         "opsconsole run": [py, "-m", "console", "run", "-i", str(inventory), "--db",
@@ -62,8 +66,9 @@ def commands(work: Path, lab: SshLab, hosts: dict[str, tuple[str, int]],
         "bare asyncssh": [py, str(ROOT / "bench" / "bare_asyncssh.py"),
                           str(work / "bare_hosts"), "uptime"],
         "parallel-ssh": [tool("parallel-ssh"), "-h", str(work / "pssh_hosts"), "-p",
-                         str(FORKS), "-t", "60", "-i", "uptime"],
-        "clush": [tool("clush"), "-w", ",".join(names), "-b", "-f", str(FORKS), "uptime"],
+                         str(FORKS), "-t", "60", "-x", f"-F {config}", "-i", "uptime"],
+        "clush": [tool("clush"), "-w", ",".join(names), "-b", "-f", str(FORKS), "-o",
+                  f"-F {config}", "uptime"],
         "ansible -m command": [tool("ansible"), "-i", str(inventory), "lab", "-m", "command",
                                "-a", "uptime", "-f", str(FORKS), "-o"],
     }
@@ -94,7 +99,7 @@ def main() -> int:
             inventory = lab.write_inventory(hosts, extra_vars={
                 "ansible_python_interpreter": "/usr/bin/python3"})
             argvs = commands(work, lab, hosts, inventory)
-            env = {**os.environ, "ANSIBLE_SSH_ARGS": "-o ControlMaster=no",
+            env = {**os.environ, "ANSIBLE_SSH_ARGS": f"-F {lab.ssh_config_path}",
                    "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_NOCOLOR": "1"}
             times: dict[str, list[float]] = {name: [] for name in argvs}
             for argv in argvs.values():  # warm-up: caches, .pyc, ansible's facts

@@ -6,7 +6,6 @@ every host succeeded, 1 when any failed or was unreachable, 3 when refused."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -98,7 +97,7 @@ async def _session(args: argparse.Namespace,
     except StoreUnavailable as exc:
         print(f"opsconsole: {exc}", file=sys.stderr)
         store = None  # Operations refuses: nothing runs unaudited
-    executor = DirectExecutor(inventory)
+    executor = DirectExecutor(inventory, max_connecting=max(1, args.forks))
     try:
         if store is not None:
             await store.start_presence()  # renews this command's locks while it runs
@@ -120,9 +119,13 @@ def run_command(args: argparse.Namespace) -> int:
     # One argument is shell text as written; several are joined as a shell would have
     # received them.
     text = command[0] if len(command) == 1 else " ".join(command)
-    return asyncio.run(_session(
+    from console.runtime import run_long  # uvloop: 50 connections are mostly I/O
+
+    return run_long(_session(
         args, lambda ops: ops.run_on_pattern(args.pattern, text, args.timeout)))
 
 
 def run_runbook(args: argparse.Namespace) -> int:
-    return asyncio.run(_session(args, lambda ops: ops.runbook(args.name, args.dry_run)))
+    from console.runtime import run_long
+
+    return run_long(_session(args, lambda ops: ops.runbook(args.name, args.dry_run)))

@@ -151,6 +151,9 @@ class Operations:
             self._finished(report, kind)
             return report
         hosts = plan.hosts
+        prepare = getattr(self.executor, "prepare", None)
+        if prepare is not None and not dry_run:
+            prepare([self.inventory.host(h) for h in hosts])
         entry = self._entry(op_id, kind, "dry-run" if dry_run else "intent",
                             name=plan.name, hosts=hosts, command=plan.command,
                             detail=plan.describe())

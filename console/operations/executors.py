@@ -14,11 +14,37 @@ from typing import TYPE_CHECKING, Protocol
 from console.inventory import Host, Inventory
 from console.transport.base import CommandResult, Transport
 from console.transport.errors import TransportError
-from console.transport.local import LocalTransport
 
 if TYPE_CHECKING:
     from console.fleet.fleet import Fleet
     from console.transport.jump import JumpPool
+
+
+_UNREAD = object()
+
+
+def _quiet(task: asyncio.Future[Transport]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+def read_known_hosts_once() -> object:
+    import os
+
+    import asyncssh
+
+    home = os.path.expanduser("~/.ssh")
+    try:
+        with open(os.path.join(home, "config"), errors="replace") as config:
+            if "userknownhostsfile" in config.read().lower():
+                return None
+    except OSError:
+        pass
+    path = os.path.join(home, "known_hosts")
+    try:
+        return asyncssh.read_known_hosts(path) if os.path.isfile(path) else None
+    except (OSError, ValueError):
+        return None
 
 
 class Executor(Protocol):
@@ -47,11 +73,31 @@ class DirectExecutor:
     connect in parallel, under the fan-out's own concurrency bound) and kept for the
     next steps of a runbook; `close()` ends them all."""
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, max_connecting: int = 32) -> None:
         self.inventory = inventory
+        # Handshakes at once: `prepare` must not open 500 at once when the fan-out
+        # runs 32 at a time (sshd's MaxStartups drops bursts).
+        self._gate = asyncio.Semaphore(max(1, max_connecting))
         self._transports: dict[str, Transport] = {}
         self._connecting: dict[str, asyncio.Task[Transport]] = {}
         self._jumps: JumpPool | None = None
+        self._known_hosts: object = _UNREAD
+
+    def prepare(self, hosts: list[Host]) -> None:
+        """Start connecting now (not acting: nothing runs until `run`), so the handshakes
+        overlap the audit and lock writes that must precede any command."""
+        for host in hosts:
+            if host.name not in self._transports and host.name not in self._connecting:
+                task = asyncio.ensure_future(self._connect(host))
+                task.add_done_callback(_quiet)  # a failure is reported by `run`
+                self._connecting[host.name] = task
+
+    def _shared_known_hosts(self) -> object:
+        """~/.ssh/known_hosts read once for every host (None: let asyncssh read it per
+        connection, as when ~/.ssh/config names other files with UserKnownHostsFile)."""
+        if self._known_hosts is _UNREAD:
+            self._known_hosts = read_known_hosts_once()
+        return self._known_hosts
 
     async def _transport(self, host: Host) -> Transport:
         if host.name in self._transports:
@@ -69,14 +115,18 @@ class DirectExecutor:
 
     async def _connect(self, host: Host) -> Transport:
         if host.is_local:
+            from console.transport.local import LocalTransport
+
             return LocalTransport()
         from console.transport.jump import JumpPool
         from console.transport.ssh import SSHTransport, bastion_options
 
         if host.jump and self._jumps is None:
             self._jumps = JumpPool(self.inventory, bastion_options)
-        transport = SSHTransport(host, self._jumps)
-        await transport.connect()
+        transport = SSHTransport(host, self._jumps,
+                                 known_hosts=self._shared_known_hosts())  # type: ignore[arg-type]
+        async with self._gate:
+            await transport.connect()
         return transport
 
     async def run(self, host: Host, command: str, timeout: float) -> CommandResult:
