@@ -137,6 +137,7 @@ async def test_failover_runbook_verify_fails_so_rollback_runs(
                          ("5 verify", "db-2", "failed"), ("rollback 1", "db-1", OK),
                          ("rollback 2", "db-2", OK), ("rollback 2", "db-3", OK)]
         assert rows[-1].phase == "finished" and rows[-1].outcome == "failed"
+        assert await ops.store.outbox.flush(5)  # type: ignore[union-attr]
         handoff = await build_handoff(ops.store, 3600)  # type: ignore[arg-type]
         assert "runbook failover" in handoff and "→ failed" in handoff
 
@@ -232,3 +233,14 @@ async def test_become_runs_through_sudo_n(ssh_lab: SshLab, tmp_path: Path) -> No
             report.results
         su = await ops.run_command(["host-2"], "id -un")
         assert su.outcome == "refused" and "ansible_become_method 'su'" in su.message
+
+
+async def test_presence_heartbeat_renews_the_locks_of_a_live_console(tmp_path: Path) -> None:
+    async with Store.open(tmp_path / "team.db", author="alice") as store:
+        await store.acquire_locks(["host:web-1"], "/dev/pts/1", "restart nginx")
+        (before,) = await store.locks_held()
+        await store.start_presence(interval=0.2)
+        await asyncio.sleep(0.7)
+        (after,) = await store.locks_held()
+        assert after.expires_at > before.expires_at
+        assert after.acquired_at == before.acquired_at  # "since" stays the first take

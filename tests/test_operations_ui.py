@@ -62,6 +62,9 @@ async def test_mark_hosts_run_a_command_and_read_grouped_output(
         assert "[b]hi[/b]" in shown  # output shown literally, never as markup
         await pilot.press("escape")
         assert app.screen is main
+        # The audited operation is also a timeline entry, in this console's notes pane.
+        await until(pilot, lambda: "run `echo [b]hi[/b]` on 2 hosts: 2 ok" in
+                    screen_text(app), 5, "the operation in the notes pane")
     assert audit_phases(db) == ["intent", "result", "result", "finished"]
 
 
@@ -119,3 +122,33 @@ async def test_signal_a_process_picked_from_the_process_list(
         if psutil.pid_exists(busy.pid):
             busy.kill()
             busy.wait()
+
+
+async def test_two_consoles_contend_for_one_host_lock(ssh_lab: SshLab,
+                                                      tmp_path: Path) -> None:
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=198))
+    inventory = load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd)))
+    db = tmp_path / "team.db"
+    first = OpsConsole(inventory, db_path=db)
+    second = OpsConsole(inventory, db_path=db)
+    async with first.run_test(size=(160, 48)) as one, \
+            second.run_test(size=(160, 48)) as two:
+        await until(one, lambda: first.operations.store is not None
+                    and second.operations.store is not None, 10, "both stores open")
+        for pilot in (one, two):
+            await pilot.press("x")
+            await pilot.pause(0.3)
+        await one.press(*"sleep 3", "enter")
+        await until(one, lambda: isinstance(first.screen, ConfirmModal), 5, "confirm 1")
+        await one.click("#confirm")
+        await until(one, lambda: isinstance(first.screen, OperationScreen), 5, "running")
+        await one.pause(0.8)
+        await two.press(*"true", "enter")
+        await until(two, lambda: any("is held by" in n.message
+                                     for n in second._notifications), 10,
+                    "the second console told who holds the lock")
+        message = next(n.message for n in second._notifications if "is held by" in n.message)
+        assert "host:host-1 is held by" in message and "since" in message
+        assert not isinstance(second.screen, ConfirmModal)
+        await until(one, lambda: first.screen.report is not None, 10, "first done")
+    assert audit_phases(db).count("refused") == 1

@@ -36,7 +36,7 @@ from console.operations.safety import OperationRefused
 from console.operations.services import VERIFY_EVERY_S, VERIFY_TIMEOUT_S
 from console.store.audit import AuditEntry
 from console.store.errors import StoreError
-from console.store.locks import LockHeld
+from console.store.locks import Lock, LockHeld
 from console.store.models import OPERATION
 from console.store.store import Store
 
@@ -99,6 +99,24 @@ class Operations:
         runbook = plans.find_runbook(self.inventory, name)
         return plans.runbook_plan(self.inventory, runbook, self.read_only, dry_run)
 
+    @staticmethod
+    def lock_names(plan: Plan) -> list[str]:
+        return [f"host:{h}" for h in plan.hosts] + (
+            [f"runbook:{plan.name}"] if plan.kind == "runbook" else [])
+
+    async def held_by_others(self, plan: Plan) -> list[Lock]:
+        """Locks another console holds on what `plan` touches: shown before confirming
+        (who and since when); acting would be refused anyway."""
+        if self.store is None:
+            return []
+        names = set(self.lock_names(plan))
+        try:
+            held = await self.store.locks_held()
+        except StoreError:
+            return []
+        return [lock for lock in held
+                if lock.name in names and lock.console_id != self.store.console_id]
+
     # -- acting ---------------------------------------------------------------------
     async def run_command(self, hosts: Sequence[str], command: str,
                           timeout: float = DEFAULT_TIMEOUT_S) -> Report:
@@ -160,8 +178,7 @@ class Operations:
         if dry_run:
             report.outcome = DRY_RUN
             return await self._close(report, kind, start, [entry])
-        locks = [f"host:{h}" for h in hosts] + (
-            [f"runbook:{plan.name}"] if kind == "runbook" else [])
+        locks = self.lock_names(plan)
         try:
             await self.store.acquire_locks(locks, self.actor.tty, plan.title)
         except LockHeld as exc:
@@ -311,19 +328,17 @@ class Operations:
         return f"{head}: {counts} in {report.duration_s:.1f} s{extra}{why}"
 
     async def _timeline(self, report: Report, worst: int | None) -> None:
-        """The audited operation as a timeline entry (notes pane, handoff report)."""
+        """The audited operation as a timeline entry (notes pane, handoff report).
+        Through the outbox: the audit row is already on disk, and this entry is retried
+        if another console holds the file; the console's own pane shows it once saved."""
         assert self.store is not None
         plan = report.plan
         hosts = plan.hosts if plan else ()
         meta = {"op_id": report.op_id, "command": plan.command if plan else "",
                 "result": report.outcome, "exit_status": worst, "hosts": list(hosts)}
-        body = self.summary(report)
-        host = hosts[0] if len(hosts) == 1 else None
-        try:
-            await self.store.record_event(OPERATION, body, host=host, meta=meta)
-        except StoreError:
-            self.store.outbox.submit(body, kind="system", category=OPERATION, host=host,
-                                     meta=meta)
+        self.store.outbox.submit(self.summary(report), kind="system", category=OPERATION,
+                                 host=hosts[0] if len(hosts) == 1 else None, meta=meta,
+                                 author=self.actor.author)
 
     def _finished(self, report: Report, kind: str) -> None:
         self._publish(OperationFinished(report.op_id, kind, report.title, report.outcome,

@@ -29,7 +29,9 @@ async def confirm_and_run(screen: Screen[object], ops: Operations,
     try:
         plan = make_plan()
     except OperationRefused:
-        report = await act()
+        plan = None
+    if plan is None or await ops.held_by_others(plan):
+        report = await act()  # refused by the core, and audited there
         screen.notify(report.message, title="refused", severity="error", timeout=10)
         return report
     danger = ""
