@@ -82,7 +82,8 @@ async def test_restart_a_real_service_and_verify_it_is_healthy(
             assert (state / "http.pid").read_text().strip() != first_pid
             status = await ops.service(["host-1"], "web", "status")
             assert status.outcome == OK
-            assert "healthy after" in ops.summary(report)
+            assert "host-1 healthy " in ops.summary(report) and "after the restart" in \
+                ops.summary(report)
             rows = await ops.store.audit_entries(report.op_id)  # type: ignore[union-attr]
             assert [r.phase for r in rows] == ["intent", "result", "verify", "finished"]
             assert rows[1].command == service["restart"]

@@ -128,8 +128,8 @@ async def top_processes(fleet: Fleet, host: str, n: int = PROCESS_COUNT,
         return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], None, last)
     by_cpu = sorted((replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_cpu),
                     key=lambda p: (-(p.cpu_pct or 0.0), p.pid))
-    return TopProcesses(tuple(by_cpu[:n]), everyone.by_mem[:n],
-                        last.uptime_s - first.uptime_s, last)
+    by_mem = tuple(replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_mem[:n])
+    return TopProcesses(tuple(by_cpu[:n]), by_mem, last.uptime_s - first.uptime_s, last)
 
 
 # ------------------------------------------------------------------ services

@@ -69,6 +69,10 @@ class Report:
         return {OK: 0, DRY_RUN: 0, REFUSED: 3}.get(self.outcome, 1)
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.0f} s"
+
+
 class Operations:
     def __init__(self, inventory: Inventory, executor: Executor, store: Store | None,
                  bus: EventBus | None = None, *, read_only: bool = False,
@@ -321,11 +325,12 @@ class Operations:
         counts = f"{len(results) - len(bad)} ok" + (
             f", {len(bad)} not ({', '.join(sorted({r.host for r in bad})[:5])})"
             if bad else "")
-        healthy = [f"{h} healthy after {t:.1f} s" for h, t in report.healthy_after.items()
-                   if t is not None]
+        healthy = [f"{h} healthy {_seconds(t)} after the {report.plan.action}"
+                   for h, t in report.healthy_after.items()
+                   if t is not None and report.plan is not None]
         extra = f"; {'; '.join(healthy)}" if healthy else ""
         why = f"; {report.message}" if report.message else ""
-        return f"{head}: {counts} in {report.duration_s:.1f} s{extra}{why}"
+        return f"{head}: {counts} in {_seconds(report.duration_s)}{extra}{why}"
 
     async def _timeline(self, report: Report, worst: int | None) -> None:
         """The audited operation as a timeline entry (notes pane, handoff report).

@@ -55,9 +55,9 @@ class Plan:
         commands = {c for s in self.steps for _, c in s.commands}
         return commands.pop() if len(commands) == 1 else "; ".join(sorted(commands))
 
-    def describe(self) -> str:
+    def describe(self, title: bool = True) -> str:
         """Every command on every host, in order: the confirmation's and dry run's text."""
-        lines = [self.title]
+        lines = [self.title] if title else []
         for heading, steps in (("", self.steps), ("on failure, rollback:", self.rollback)):
             if heading and steps:
                 lines.append(heading)

@@ -39,7 +39,7 @@ async def confirm_and_run(screen: Screen[object], ops: Operations,
         danger = (f"Dangerous: {len(plan.hosts)} hosts" if len(plan.hosts) > 1
                   else "Dangerous") + f". Type {plan.confirm_word} to confirm."
     confirmed = await screen.app.push_screen_wait(ConfirmModal(
-        plan.title, plan.describe(), confirm_label=verb, danger=danger,
+        plan.title, plan.describe(title=False), confirm_label=verb, danger=danger,
         type_to_confirm=plan.confirm_word if plan.dangerous else None))
     if confirmed:
         await screen.app.push_screen(OperationScreen(ops, plan.title, act))

@@ -36,6 +36,7 @@ class ProcessTable(DetailTable):
         return self.processes[min(self.cursor_row, len(self.processes) - 1)]
 
     def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:
+        chosen = self.selected_process()
         self.processes = list(processes)
         plain = STALE if stale else OK
         dim = STALE if stale else MUTED
@@ -47,3 +48,9 @@ class ProcessTable(DetailTable):
                 (p.command or fmt.DASH, plain),
             ]
         self.sync(rows)
+        if chosen is not None:
+            # The cursor stays on the process the user picked, not on its old rank:
+            # a re-sort must never put another process under a pending `t`.
+            pids = [p.pid for p in self.processes]
+            if chosen.pid in pids:
+                self.move_cursor(row=pids.index(chosen.pid), animate=False)
