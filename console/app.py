@@ -62,7 +62,10 @@ class OpsConsole(App[None]):
 
     async def on_mount(self) -> None:
         source = str(self.inventory.path) if self.inventory.path else "this machine"
-        self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source,
+        # The bar says read-only for --read-only, or when the inventory's `all` says so
+        # (a host or group may still override it: operations decide per host).
+        shown = self.read_only or bool(self.inventory.setting("console_read_only"))
+        self.main_screen = MainScreen(self.fleet, read_only=shown, source=source,
                                       operations=self.operations)
         await self.push_screen(self.main_screen)
         # Connect after the first frame is on screen: the user sees the table at once.

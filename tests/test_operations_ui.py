@@ -19,6 +19,7 @@ from console.screens.main import MainScreen
 from console.screens.modals.confirm import ConfirmModal
 from console.screens.operation import OperationScreen
 from console.widgets.process_table import ProcessTable
+from tests.ops_helpers import set_vars
 from tests.sshlab import SshLab, loopback_addresses
 from tests.test_host_detail import screen_text, until
 
@@ -152,3 +153,31 @@ async def test_two_consoles_contend_for_one_host_lock(ssh_lab: SshLab,
         assert not isinstance(second.screen, ConfirmModal)
         await until(one, lambda: first.screen.report is not None, 10, "first done")
     assert audit_phases(db).count("refused") == 1
+
+
+async def test_inventory_read_only_refuses_the_key_where_it_applies(
+        ssh_lab: SshLab, tmp_path: Path) -> None:
+    sshd = ssh_lab.start_daemon(loopback_addresses(2, first=200))
+    path = set_vars(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd),
+                                            extra_vars={"console_read_only": True}),
+                    host_vars={"host-2": {"console_read_only": False}})
+    db, marker = tmp_path / "team.db", tmp_path / "ran"
+    app = OpsConsole(load_inventory(path), db_path=db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await until(pilot, lambda: app.operations.store is not None, 10, "store open")
+        assert "read-only" in screen_text(app).lower()  # the bar says so
+        for host in ("host-1", "host-2"):
+            main.table.select_host(host)
+            await pilot.press("x")
+            await until(pilot, lambda: isinstance(app.screen.focused, Input), 5, "command")
+            await pilot.press(*f"touch {marker}-{host}", "enter")
+            await pilot.pause(0.5)
+            if host == "host-2":  # deeper wins: this host is writable
+                await until(pilot, lambda: isinstance(app.screen, ConfirmModal), 5, "ok")
+                await pilot.click("#confirm")
+                await until(pilot, lambda: isinstance(app.screen, OperationScreen)
+                            and app.screen.report is not None, 15, "the result")
+    assert not Path(f"{marker}-host-1").exists() and Path(f"{marker}-host-2").exists()
+    assert audit_phases(db) == ["refused", "intent", "result", "finished"]

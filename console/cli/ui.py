@@ -21,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
     db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 
-    app = OpsConsole(inventory, read_only=args.read_only or _read_only(inventory),
+    # --read-only covers every host; console_read_only is per host (deeper wins) and
+    # is applied by console.operations itself, so it is not folded in here.
+    app = OpsConsole(inventory, read_only=args.read_only,
                      db_path=db_path)
     run_long(app.run_async())
     if app.unsaved:
@@ -34,6 +36,3 @@ def run(args: argparse.Namespace) -> int:
         return 1
     return 0
 
-
-def _read_only(inventory: Inventory) -> bool:
-    return bool(inventory.setting("console_read_only")) if inventory.path else False

@@ -212,7 +212,8 @@ def top_processes_command(n: int = 10, shell: str = "/bin/sh",
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     cols = "pid,user,pcpu,pmem,rss,comm"
-    reading = "echo @@reading; cat /proc/uptime; cat /proc/[0-9]*/stat"
+    # A process may exit between the glob and the read: cat then fails, the rest stands.
+    reading = "echo @@reading; cat /proc/uptime; cat /proc/[0-9]*/stat || :"
     script = "; ".join((
         "exec 2>/dev/null",
         f"if ps -p $$ -o pid --sort=-pcpu >/dev/null; then "
