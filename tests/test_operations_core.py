@@ -141,6 +141,18 @@ async def test_failover_runbook_verify_fails_so_rollback_runs(
         assert await ops.store.outbox.flush(5)  # type: ignore[union-attr]
         handoff = await build_handoff(ops.store, 3600)  # type: ignore[arg-type]
         assert "runbook failover" in handoff and "→ failed" in handoff
+        # A failed precondition: nothing ran, so nothing is rolled back.
+        (d / "db-1").unlink()
+        (d / "db-2").write_text("healthy\n")
+        ops.inventory = load_inventory(ssh_lab.write_inventory(
+            ssh_lab.hosts_of(sshd, prefix="db"), extra_vars={"console_runbooks": {
+                "failover": {**runbook, "steps": [
+                    {"kind": "check", "hosts": "db-2", "run": "false"},
+                    *runbook["steps"][1:]]}}}))
+        early = await ops.runbook("failover")
+        assert early.message == "step 1 check failed; nothing had changed, so no rollback"
+        assert [label for label, _ in early.steps] == ["1 check"]
+        assert not (d / "db-1").exists()
 
 
 @pytest.mark.sshd

@@ -205,7 +205,9 @@ class Operations:
 
     async def _act(self, report: Report, plan: Plan, kind: str) -> None:
         failed_at: PlannedStep | None = None
+        changed = False  # whether a `run` step touched anything (rollback undoes that)
         for step in plan.steps:
+            changed = changed or step.kind == "run"
             results = await self._step(report, step, kind, plan.name)
             if not all(r.ok for r in results):
                 failed_at = step
@@ -218,7 +220,10 @@ class Operations:
             return
         report.outcome = FAILED
         report.message = f"step {failed_at.label} failed" if failed_at.label else "failed"
-        if plan.rollback:
+        if plan.rollback and not changed:
+            # A precondition failed before any run step: nothing to undo.
+            report.message += "; nothing had changed, so no rollback"
+        elif plan.rollback:
             report.message += "; rollback ran"
             for step in plan.rollback:
                 await self._step(report, step, kind, plan.name)

@@ -23,6 +23,10 @@ DEFAULT_TIMEOUT_S = 60.0
 #: on top of the command's timeout before a host is given up as not answering at all.
 CONNECT_ALLOWANCE_S = 30.0
 
+#: Output kept per host and stream: a command that prints a gigabyte on 50 hosts must
+#: not take the console's memory with it; the end is where the errors are.
+MAX_OUTPUT_CHARS = 64 * 1024
+
 OK, FAILED, UNREACHABLE, TIMED_OUT, REFUSED = (
     "ok", "failed", "unreachable", "timed out", "refused")
 
@@ -103,8 +107,13 @@ async def run_one(executor: Executor, host: Host, command: str,
     error = f"timed out after {timeout:g} s" if result.timed_out else (
         "killed by a signal or the connection dropped" if result.exit_status is None
         else "")
-    return HostResult(host.name, command, outcome, result.exit_status, result.stdout,
-                      result.stderr, result.duration_s, error)
+    return HostResult(host.name, command, outcome, result.exit_status,
+                      _bounded(result.stdout), _bounded(result.stderr), result.duration_s,
+                      error)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MAX_OUTPUT_CHARS else "…" + text[-MAX_OUTPUT_CHARS:]
 
 
 async def fan_out(executor: Executor, commands: Sequence[tuple[Host, str]], *,
