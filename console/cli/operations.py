@@ -78,8 +78,10 @@ def print_report(ops: Operations, report: Report) -> None:
 
 async def _session(args: argparse.Namespace,
                    act: Callable[[Operations], object]) -> int:
+    from console.bus import EventBus
     from console.inventory import load_inventory
     from console.operations.core import Operations
+    from console.operations.events import OperationProgress
     from console.operations.executors import DirectExecutor
     from console.store.errors import StoreUnavailable
     from console.store.locate import inventory_db_setting
@@ -101,15 +103,26 @@ async def _session(args: argparse.Namespace,
     try:
         if store is not None:
             await store.start_presence()  # renews this command's locks while it runs
-        ops = Operations(inventory, executor, store, read_only=read_only,
+        bus = EventBus()
+        if sys.stderr.isatty():  # a person watching: hosts done / failed / pending
+            bus.subscribe(OperationProgress, _show_progress)
+        ops = Operations(inventory, executor, store, bus, read_only=read_only,
                          concurrency=max(1, args.forks))
         report = await act(ops)  # type: ignore[misc]
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr)
         print_report(ops, report)
         return int(report.exit_status)
     finally:
         await executor.close()
         if store is not None:
             await store.close()
+
+
+def _show_progress(event: object) -> None:
+    step = f"step {event.step}: " if getattr(event, "step", "") else ""
+    print(f"\r\033[K{step}{event.done} done · {event.failed} failed · "  # type: ignore[attr-defined]
+          f"{event.pending} pending", end="", file=sys.stderr, flush=True)  # type: ignore[attr-defined]
 
 
 def run_command(args: argparse.Namespace) -> int:
