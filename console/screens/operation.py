@@ -23,6 +23,7 @@ from console.operations.core import Operations, Report
 from console.operations.events import OperationProgress
 from console.operations.fanout import group_results
 from console.text import sanitize_for_display
+from console.widgets.bus_listener import BusListener
 
 #: Output shown per group: a command that prints a megabyte must not freeze the screen.
 MAX_GROUP_CHARS = 4000
@@ -50,7 +51,7 @@ def report_text(ops: Operations, report: Report) -> Text:
     return out
 
 
-class OperationScreen(Screen[None]):
+class OperationScreen(BusListener, Screen[None]):
     DEFAULT_CSS = """
     OperationScreen #op-title { text-style: bold; padding: 0 1; color: $accent; }
     OperationScreen #op-progress { padding: 0 1; }
@@ -76,7 +77,6 @@ class OperationScreen(Screen[None]):
         self.title_text = title
         self.act = act
         self.report: Report | None = None
-        self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.title_text), id="op-title")
@@ -87,13 +87,11 @@ class OperationScreen(Screen[None]):
 
     def on_mount(self) -> None:
         if self.ops.bus is not None:
-            self._unsubscribe = self.ops.bus.subscribe(
-                OperationProgress, lambda ev: self.post_message(self.Progressed(ev)))
+            # Other operations may run at the same time (another screen's): only ours.
+            self.listen(self.ops.bus, OperationProgress,
+                        lambda ev: self.post_message(self.Progressed(ev))
+                        if ev.title == self.title_text else None)
         self._run()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     @work(group="operation", exit_on_error=False)
     async def _run(self) -> None:
