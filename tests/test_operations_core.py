@@ -15,7 +15,9 @@ import pytest
 from console.bus import EventBus
 from console.inventory import load_inventory
 from console.operations.become import wrap
+from console.operations.core import Operations
 from console.operations.events import OperationProgress
+from console.operations.executors import DirectExecutor
 from console.operations.fanout import FAILED, OK, UNREACHABLE
 from console.store.handoff import build_handoff
 from console.store.locks import LEASE_S
@@ -257,3 +259,16 @@ async def test_presence_heartbeat_renews_the_locks_of_a_live_console(tmp_path: P
         (after,) = await store.locks_held()
         assert after.expires_at > before.expires_at
         assert after.acquired_at == before.acquired_at  # "since" stays the first take
+
+
+async def test_without_an_audit_database_nothing_runs(tmp_path: Path) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text("all:\n  hosts:\n    here: {ansible_connection: local}\n")
+    marker = tmp_path / "ran"
+    inventory = load_inventory(path)
+    executor = DirectExecutor(inventory)
+    ops = Operations(inventory, executor, None)  # the notes database could not open
+    report = await ops.run_command(["here"], f"touch {marker}")
+    await executor.close()
+    assert report.outcome == "refused" and "no audit database" in report.message
+    assert report.exit_status == 3 and not marker.exists()

@@ -197,7 +197,12 @@ class Operations:
                 report.outcome, report.message = REFUSED, f"audit unavailable: {exc}"
                 self._finished(report, kind)
                 return report
-            await self._act(report, plan, kind)
+            try:
+                await self._act(report, plan, kind)
+            except StoreError as exc:
+                # Results that cannot be recorded: stop here rather than go on unaccounted.
+                report.outcome = FAILED
+                report.message = f"stopped: audit unavailable ({exc})"
         finally:
             with contextlib.suppress(StoreError):
                 await self.store.release_locks(locks)

@@ -170,12 +170,19 @@ class Store:
 
     async def acquire_locks(self, names: Iterable[str], tty: str, purpose: str,
                             now: float | None = None) -> None:
-        """Take all of `names` for this console or none; raises locks.LockHeld."""
-        await _locks.acquire(self._db, list(names), owner=self.author, tty=tty,
-                             console_id=self.console_id, purpose=purpose, now=now)
+        """Take all of `names` for this console or none; raises locks.LockHeld, or
+        StoreError when the database cannot say (the caller must then not act)."""
+        try:
+            await _locks.acquire(self._db, list(names), owner=self.author, tty=tty,
+                                 console_id=self.console_id, purpose=purpose, now=now)
+        except sqlite3.Error as exc:
+            raise StoreError(f"locks in {self.path}: {exc}") from None
 
     async def release_locks(self, names: Iterable[str]) -> None:
-        await _locks.release(self._db, list(names), self.console_id)
+        try:
+            await _locks.release(self._db, list(names), self.console_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"locks in {self.path}: {exc}") from None
 
     async def locks_held(self, now: float | None = None) -> list[_locks.Lock]:
         return await _locks.held(self._db, now)
