@@ -55,6 +55,11 @@ class Executor(Protocol):
         """Close whatever connections this executor opened itself."""
 
 
+#: A host still connecting (the console just started, or it is reconnecting) is
+#: waited for this long before the operation calls it unreachable.
+CONNECTING_WAIT_S = 15.0
+
+
 class FleetExecutor:
     """The console's own connections (one channel per command, no new handshake)."""
 
@@ -62,6 +67,14 @@ class FleetExecutor:
         self.fleet = fleet
 
     async def run(self, host: Host, command: str, timeout: float) -> CommandResult:
+        from console.events import HostState
+
+        view = self.fleet.model.views.get(host.name)
+        waiting = (HostState.CONNECTING, HostState.RECONNECTING)
+        deadline = asyncio.get_running_loop().time() + CONNECTING_WAIT_S
+        while (not host.is_local and view is not None and view.status.state in waiting
+               and asyncio.get_running_loop().time() < deadline):
+            await asyncio.sleep(0.1)
         return await self.fleet.run(host.name, command, timeout)
 
     async def close(self) -> None:
