@@ -52,8 +52,8 @@ class Plan:
     @property
     def command(self) -> str:
         """The command as the user wrote it, for the audit's single-command rows."""
-        commands = {c for s in self.steps for _, c in s.commands}
-        return commands.pop() if len(commands) == 1 else "; ".join(sorted(commands))
+        commands = list(dict.fromkeys(c for s in self.steps for _, c in s.commands))
+        return " ; ".join(commands)  # in plan order; `describe` says which host runs which
 
     def describe(self, title: bool = True) -> str:
         """Every command on every host, in order: the confirmation's and dry run's text."""
