@@ -272,3 +272,23 @@ async def test_without_an_audit_database_nothing_runs(tmp_path: Path) -> None:
     await executor.close()
     assert report.outcome == "refused" and "no audit database" in report.message
     assert report.exit_status == 3 and not marker.exists()
+
+
+def test_which_operations_need_a_typed_name(tmp_path: Path) -> None:
+    path = tmp_path / "inv.yaml"
+    path.write_text(
+        "all:\n  vars:\n    console_services: [nginx]\n    console_runbooks:\n"
+        "      drill: {steps: [{hosts: all, run: 'true'}]}\n"
+        "  hosts:\n    a: {ansible_connection: local}\n    b: {ansible_connection: local}\n")
+    inventory = load_inventory(path)
+    ops = Operations(inventory, DirectExecutor(inventory), None)
+    kill, term = ops.plan_signal("a", 1234, "KILL", "nginx"), ops.plan_signal("a", 1234, "TERM")
+    assert (kill.dangerous, kill.confirm_word) == (True, "a") and not term.dangerous
+    assert kill.steps[0].commands[0][1] == "kill -KILL 1234"
+    assert ops.plan_command(["a", "b"], "uptime").dangerous
+    assert not ops.plan_command(["a"], "uptime").dangerous
+    assert ops.plan_service(["a", "b"], "nginx", "restart").dangerous
+    assert not ops.plan_service(["a", "b"], "nginx", "status").dangerous
+    drill = ops.plan_runbook("drill")
+    assert (drill.dangerous, drill.confirm_word) == (True, "drill")
+    assert drill.steps[0].hosts == ("a", "b")
