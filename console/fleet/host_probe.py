@@ -120,16 +120,19 @@ async def top_processes(fleet: Fleet, host: str, n: int = PROCESS_COUNT,
         hz, readings = 100, []
     if isinstance(before, CpuReading):
         readings.insert(0, before)
+    skipped = everyone.skipped
     if len(readings) < 2:  # no /proc (not Linux): ps's own lifetime figures
-        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n])
+        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], skipped=skipped)
     first, last = readings[-2], readings[-1]
     rates = interval_cpu(first, last, hz)
     if not rates:  # rebooted since the last probe: start again next time
-        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], None, last)
+        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], skipped=skipped,
+                            reading=last)
     by_cpu = sorted((replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_cpu),
                     key=lambda p: (-(p.cpu_pct or 0.0), p.pid))
     by_mem = tuple(replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_mem[:n])
-    return TopProcesses(tuple(by_cpu[:n]), by_mem, last.uptime_s - first.uptime_s, last)
+    return TopProcesses(tuple(by_cpu[:n]), by_mem, skipped=skipped,
+                        cpu_window_s=last.uptime_s - first.uptime_s, reading=last)
 
 
 # ------------------------------------------------------------------ services
