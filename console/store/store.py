@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from console.store import baselines as _baselines
 from console.store import incidents as _incidents
 from console.store import notes as _notes
 from console.store import presence as _presence
@@ -141,6 +142,16 @@ class Store:
 
     async def incidents(self, open_only: bool = False) -> list[Incident]:
         return await _incidents.list_incidents(self._db, open_only)
+
+    # -- check baselines ---------------------------------------------------------
+
+    async def check_baseline(self, host: str, check: str) -> _baselines.Baseline | None:
+        return await _baselines.get_baseline(self._db, host, check)
+
+    async def accept_check_baseline(self, host: str, check: str, body: str,
+                                    author: str | None = None) -> _baselines.Baseline:
+        return await _baselines.accept_baseline(self._db, host, check, body,
+                                                author or self.author)
 
     # -- search ------------------------------------------------------------------
 
