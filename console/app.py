@@ -22,8 +22,8 @@ from console.inventory import Inventory
 from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
-from console.store.session import open_console_store
 from console.store.store import Store
+from console.wiring.notes import open_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
 

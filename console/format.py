@@ -57,3 +57,14 @@ def duration(seconds: float | None) -> str:
     if s < 172800:
         return f"{s // 3600}h"
     return f"{s // 86400}d"
+
+
+def alert_value(value: float, unit: str) -> str:
+    """93.1%, 1.25, 240ms: one decimal where it helps, never a misleading long float."""
+    if unit in ("%", "/s"):
+        text = f"{value:.1f}"
+    elif unit == "ms":
+        text = f"{value:.0f}"
+    else:
+        text = f"{value:.2f}"
+    return text + unit

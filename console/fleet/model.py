@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
+from console.events import HostState, HostStateChanged, HostStatus
+from console.fleet.events import SampleArrived
 from console.fleet.history import Ring
 from console.inventory import Host, Inventory
 from console.metrics.sample import Sample

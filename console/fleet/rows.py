@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from console import format as fmt
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.model import HostView
 from console.table_columns import Column
 

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 
 from console.alarm import Alarm
+from console.bus import EventBus
+from console.events import HostState, HostStateChanged, HostStatus
 from console.fleet.backoff import reconnect_delay
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
+from console.fleet.events import SampleArrived
 from console.inventory import Host
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample

@@ -27,8 +27,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from console.fleet.alert_events import Severity
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.fleet.host_probe import (
     ProbeError,
@@ -38,8 +37,9 @@ from console.fleet.host_probe import (
     top_processes,
 )
 from console.fleet.model import HostView
-from console.logs.sanitize import sanitize_for_display
 from console.metrics.parsers.ps import TopProcesses
+from console.severity import Severity
+from console.text import sanitize_for_display
 from console.widgets.host_charts import HostCharts, window_points
 from console.widgets.host_header import HostFigures, HostHeader
 from console.widgets.mount_table import SEVERITY_LEVEL, MountTable

@@ -9,12 +9,12 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from console.fleet.alert_events import Severity
-from console.fleet.events import HostState, HostStateChanged
+from console.events import HostState, HostStateChanged
 from console.fleet.fleet import Fleet
 from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
+from console.severity import Severity
 from console.transport.errors import TransportError
 from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from console.logs.sanitize import sanitize_for_display
 from console.store.duration import format_duration
 from console.store.models import OPERATION, Burst, Incident, Note
-from console.store.timeline import DEFAULT_BURST_WINDOW, group_bursts
+from console.store.timeline import DEFAULT_BURST_WINDOW, group_bursts, summarize_burst
+from console.text import sanitize_for_display
 
 if TYPE_CHECKING:
     from console.store.store import Store
@@ -92,7 +92,7 @@ def _entry(item: Note | Burst, clock: _Clock) -> str:
     if isinstance(item, Burst):
         span = format_duration(item.last_at - item.first_at)
         return (f"- {clock.short(item.first_at)} · _{md_escape(item.category)}_ · "
-                f"{md_escape(item.summary)} (within {span})")
+                f"{md_escape(summarize_burst(item))} (within {span})")
     if item.is_system:
         host = f" · {md_escape(item.host)}" if item.host else ""
         result = item.meta.get("result") if item.category == OPERATION else None

@@ -15,14 +15,22 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from console.store.errors import StoreBusy, StoreError
 from console.store.models import Note
 from console.store.notes import new_client_uuid
 
-if TYPE_CHECKING:
-    from console.store.store import Store
+
+class NoteSink(Protocol):
+    """What the outbox writes through (the Store); a protocol, so the outbox does not
+    import the store that owns it."""
+
+    author: str
+    path: Path
+
+    async def add_note(self, body: str, author: str | None = ..., **fields: Any) -> Note: ...
 
 PendingState = Literal["pending", "saved", "failed"]
 
@@ -53,7 +61,7 @@ class PendingNote:
 
 
 class PendingWriter:
-    def __init__(self, store: Store, initial_backoff: float = 0.1, max_backoff: float = 5.0,
+    def __init__(self, store: NoteSink, initial_backoff: float = 0.1, max_backoff: float = 5.0,
                  on_change: Callable[[PendingNote], None] | None = None) -> None:
         self._store = store
         self._queue: deque[PendingNote] = deque()

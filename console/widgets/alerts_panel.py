@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from console import format as fmt
-from console.fleet.alert_events import Severity, format_value
 from console.metrics.alerts import Alert
+from console.severity import Severity
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
 
@@ -71,7 +71,7 @@ def alert_cells(alert: Alert) -> dict[str, tuple[str, str]]:
         "sev": (alert.severity.name[:4], level),
         "host": (alert.host, level),
         "key": (alert.key, level),
-        "value": (format_value(value, alert.unit) if value is not None else fmt.DASH, level),
+        "value": (fmt.alert_value(value, alert.unit) if value is not None else fmt.DASH, level),
         "threshold": (alert.threshold or fmt.DASH, level),
         # A clock time, not an age: it changes only when the alert does.
         "since": (time.strftime("%H:%M:%S", time.localtime(alert.opened)), level),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from console.logs.sanitize import sanitize_for_display
+from console.text import sanitize_for_display
 
 # Levels, mildest first; each is styled through a theme variable.
 OK, MUTED, STALE, WARN, CRIT, UNKNOWN = "ok", "muted", "stale", "warn", "crit", "unknown"

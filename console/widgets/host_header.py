@@ -12,9 +12,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console import format as fmt
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.model import HostView
-from console.logs.sanitize import sanitize_for_display
+from console.text import sanitize_for_display
 from console.widgets.mount_table import compact_size
 
 _LEVELS = ("ok", "muted", "stale", "warn", "crit", "down")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from console import format as fmt
-from console.fleet.alert_events import Severity
 from console.metrics.raw import Filesystem
+from console.severity import Severity
 from console.widgets.detail_table import (
     CRIT,
     MUTED,

@@ -20,10 +20,10 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import RichLog, Static, TextArea
 
-from console.logs.sanitize import sanitize_for_display
 from console.store.models import Burst, Incident, Note, Presence
 from console.store.outbox import PendingNote
 from console.store.timeline import group_bursts, summarize_burst
+from console.text import sanitize_for_display
 
 #: Entries are written after this long without a new one (or MAX_HOLD_S at most).
 #: System events wait longer: hosts failing together reach "unreachable" a second or

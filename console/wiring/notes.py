@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from console.fleet.alert_events import AlertChanged
-from console.fleet.bus import EventBus
-from console.fleet.events import HostStateChanged
-from console.store.recorder import TimelineRecorder
+from console.bus import EventBus
+from console.events import AlertChanged, HostStateChanged
 from console.store.store import Store
+from console.wiring.timeline import TimelineRecorder
 
 
 async def open_console_store(path: Path, known_hosts: Iterable[str], bus: EventBus,
