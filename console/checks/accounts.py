@@ -18,7 +18,7 @@ from typing import Any
 from console.checks.perfdata import PerfDatum
 from console.checks.plugin_output import one_line
 from console.checks.result import CheckResult
-from console.fleet.alert_events import Severity, worst
+from console.severity import Severity, worst
 
 _NO_LOGIN = "nologin|false|sync|shutdown|halt"
 LISTING = "listing"  # CheckResult.extra key: the text to accept as the baseline

@@ -15,8 +15,8 @@ from typing import Any
 from console.checks.perfdata import PerfDatum
 from console.checks.plugin_output import one_line
 from console.checks.result import CheckResult
-from console.fleet.alert_events import Severity
-from console.metrics.thresholds import NagiosRange
+from console.nagios_range import NagiosRange
+from console.severity import Severity
 
 
 def parse_epoch(text: str) -> tuple[float, float]:

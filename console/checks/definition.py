@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from console.checks.params import flag, path_text, seconds, text
+from console.checks.params import flag, path_text, plain_text, seconds, shown, text
 from console.checks.presets import PRESETS, Preset
 from console.checks.remote import remote_command
-from console.settings import plain_text, shown
 
 DEFAULT_INTERVAL_S = 300.0
 DEFAULT_TIMEOUT_S = 30.0

@@ -8,7 +8,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from console.settings import line_text, shown
+
+def shown(value: Any) -> str:
+    """A value quoted for an error line: short and free of control characters.
+    (console.settings has the same rule; checks sit below settings in the layers.)"""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def line_text(value: Any, what: str) -> str:
+    """Text that may hold spaces (a command, a path) but no control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be {what}, got {shown(value)}")
+    if not value.isprintable():
+        raise ValueError(f"must be {what} without control characters, got {shown(value)}")
+    return value
+
+
+def plain_text(value: Any, what: str) -> str:
+    """A name: no spaces, no control characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"must be {what}, got {shown(value)}")
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"must be {what} without spaces or control characters, "
+                         f"got {shown(value)}")
+    return value
 
 
 @dataclass(frozen=True)

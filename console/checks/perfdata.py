@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from console.metrics.thresholds import NagiosRange
+from console.nagios_range import NagiosRange
 
 #: Units the guidelines name; others are kept (newer plugins invent some) but flagged.
 KNOWN_UOM = frozenset({"", "s", "ms", "us", "%", "B", "KB", "MB", "GB", "TB", "c",

@@ -16,8 +16,8 @@ import re
 
 from console.checks.perfdata import PerfDatum, parse_perfdata
 from console.checks.result import CheckResult
-from console.fleet.alert_events import Severity
-from console.logs.sanitize import sanitize_for_display
+from console.severity import Severity
+from console.text import sanitize_for_display
 
 #: Bytes of standard output read from a check; the remote wrapper stops at one more.
 MAX_OUTPUT = 64 * 1024

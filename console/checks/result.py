@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.checks.perfdata import PerfDatum
-from console.fleet.alert_events import Severity
+from console.severity import Severity
 
 
 @dataclass(frozen=True, slots=True)
