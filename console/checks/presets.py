@@ -115,9 +115,16 @@ fi
 def _pending_updates(p: Mapping[str, Any]) -> str:
     warn, crit_sec = int(p["warn"]), int(p["crit_security"])
     reboot_st = {"ok": 0, "warning": 1, "critical": 2}[p["reboot"]]
+    detect = _UPDATES_DETECT.strip()
+    if p["manager"] != "auto":  # only the named one is looked for
+        others = {"apt": "apt-get", "dnf": "dnf", "yum": "yum", "zypper": "zypper",
+                  "apk": "apk"}
+        for manager, tool in others.items():
+            if manager != p["manager"] and not (p["manager"] == "yum" and tool == "dnf"):
+                detect = detect.replace(f"command -v {tool} >", f"false {tool} >")
     return "\n".join([
         f"r=0; [ -e {q(p['reboot_file'])} ] && r=1",
-        _UPDATES_DETECT.strip(),
+        detect,
         "st=0; why=",
         f'if [ "$n" -ge {warn} ]; then st=1; fi',
         f'if [ -n "$s" ] && [ "$s" -ge {crit_sec} ]; then st=2; fi',
@@ -220,6 +227,8 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
                      doc="security updates for CRITICAL"),
                Param("reboot", text, default="warning", choices=("ok", "warning", "critical")),
                Param("reboot_file", path_text, default="/var/run/reboot-required"),
+               Param("manager", text, default="auto",
+                     choices=("auto", "apt", "dnf", "yum", "zypper", "apk")),
            ), _pending_updates),
     Preset("cert_expiry", "a certificate file on the host, or an endpoint host:port seen "
            "from the host", (

@@ -1,0 +1,31 @@
+"""Check states summed up per host, for one fleet-table cell: "2✖ 1▲ 7✓"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from console.severity import Severity
+
+_MARK = {Severity.CRITICAL: "C", Severity.UNKNOWN: "U", Severity.WARNING: "W"}
+
+
+def summarize(states: Iterable[Severity | None]) -> tuple[str, Severity | None]:
+    """(cell text, worst severity); None severities are checks that have not run."""
+    counts = {s: 0 for s in Severity}
+    pending = 0
+    for state in states:
+        if state is None:
+            pending += 1
+        else:
+            counts[state] += 1
+    total = sum(counts.values()) + pending
+    if total == 0:
+        return "", None
+    problems = [f"{counts[s]}{_MARK[s]}" for s in
+                (Severity.CRITICAL, Severity.UNKNOWN, Severity.WARNING) if counts[s]]
+    worst = max((s for s in Severity if counts[s]), key=lambda s: s.rank, default=None)
+    if problems:
+        return " ".join(problems), worst
+    if pending:
+        return f"{counts[Severity.OK]}/{total} ok", worst
+    return f"{total} ok", worst
