@@ -60,7 +60,7 @@ def split_output(stdout: str) -> tuple[str, str, str]:
     for i, line in enumerate(rest):
         text, bar, more = line.partition("|")
         if bar:
-            long_lines.append(text)
+            long_lines.append(text.rstrip())
             perf_parts.append(more)
             perf_parts.extend(rest[i + 1:])
             break
