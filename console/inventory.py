@@ -298,8 +298,26 @@ class _Builder:
             parent = None if name == "all" else "all"
             self.group(name, key, value, [name], (name,), parent)
         self.check_group_cycles()
+        self.add_ungrouped()
         self.read_var_dirs()
         return self.resolve()
+
+    def add_ungrouped(self) -> None:
+        """Ansible's `ungrouped`: every host in no group but `all`. It is the first child
+        of `all` (Ansible creates it first); left out when it would be empty."""
+        lonely = [name for name, d in self.hosts.items() if set(d.groups) <= {"all"}]
+        if not lonely:
+            return
+        top = self.groups["all"]
+        draft = self.groups.get("ungrouped") or _GroupDraft(1)
+        origin = _Origin(1, "all.children.ungrouped")
+        draft.parents.setdefault("all", origin)
+        top.children = {"ungrouped": origin, **top.children}
+        self.groups = {"all": top, "ungrouped": draft,
+                       **{k: v for k, v in self.groups.items() if k not in ("all", "ungrouped")}}
+        for name in lonely:
+            self.hosts[name].groups["ungrouped"] = None
+            draft.hosts[name] = None
 
     def read_var_dirs(self) -> None:
         """group_vars/ and host_vars/ beside the inventory, as Ansible reads them: they
