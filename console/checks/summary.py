@@ -1,4 +1,5 @@
-"""Check states summed up per host, for one fleet-table cell: "2✖ 1▲ 7✓"."""
+"""Check states summed up per host, for one fleet-table cell: "1C 2W" (one
+CRITICAL, two WARNING), "5 ok", "ok 3/5" (two not run yet), "…" (none run yet)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def summarize(states: Iterable[Severity | None]) -> tuple[str, Severity | None]:
     worst = max((s for s in Severity if counts[s]), key=lambda s: s.rank, default=None)
     if problems:
         return " ".join(problems), worst
+    if pending == total:
+        return "…", None  # none has run yet
     if pending:
-        return f"{counts[Severity.OK]}/{total} ok", worst
+        return f"ok {counts[Severity.OK]}/{total}", worst
     return f"{total} ok", worst
