@@ -118,3 +118,20 @@ def test_remote_wrapper_keeps_the_exit_status_and_bounds_output(shell: list[str]
     assert code == 2 and len(out) == MAX_OUTPUT + 1
     code, out, _, took = run("sleep 30; echo late", timeout=1)
     assert code in (124, 143) and out == b"" and took < 5
+
+
+def test_the_example_inventory_shows_every_preset() -> None:
+    from pathlib import Path
+
+    from console.checks.definition import checks_of
+    from console.checks.presets import PRESETS
+    from console.inventory import load_inventory
+
+    inv = load_inventory(Path(__file__).parent.parent / "inventory.example.yaml")
+    db = checks_of(inv.host("db-1").vars)
+    web = checks_of(inv.host("web-1").vars)
+    assert set(web) == {"updates", "failed-units", "clock", "accounts"}
+    assert set(db) == set(web) | {"db-backup", "site-cert", "api-cert", "raid"}
+    assert {c.preset for c in db.values()} - {None} == set(PRESETS)
+    assert db["raid"].command == "check_raid" and db["updates"].interval == 3600
+    assert db["accounts"].become and db["db-backup"].params["min_size"] == 1048576
