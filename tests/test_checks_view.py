@@ -98,14 +98,18 @@ async def test_checks_view_matrix_details_run_now_and_baseline(ssh_lab: SshLab,
         assert isinstance(app.screen, ChecksScreen)
 
         # Accept the accounts baseline of host-1 from the matrix.
-        await pilot.press("down", "left", "left")
         matrix = app.screen.query_one(ChecksMatrix)
+        # host-2 is all OK but accounts now, level with host-1: ties go by name.
+        await until(pilot, lambda: [line.split()[0] for line in matrix_lines(app)[1:]] == [
+            "host-1", "host-2", "host-3"], 3, "host-2 no longer first")
+        await pilot.press("up", "left", "left")
         assert (matrix.selected_key(), matrix.selected_check()) == ("host-1", "accounts")
         await pilot.press("A")
         await until(pilot, lambda: sched.results[("host-1", "accounts")].status.startswith(
             "ACCOUNTS OK - 1 login accounts as accepted"), 10, "baseline accepted")
         await until(pilot, lambda: matrix_lines(app)[3].split() == ["host-1", "OK", "OK"],
                     3, "host-1 all OK, now last")
+        assert matrix_lines(app)[1].split() == ["host-2", "UNKN", "OK", "OK"]
         assert await app.store.check_baseline("host-1", "accounts") is not None
         await pilot.press("escape")
         assert app.screen is app.main_screen

@@ -24,11 +24,13 @@ def cell(result: CheckResult | None, defined: bool, running: bool) -> tuple[str,
     return (text + " …", level) if running else (text, level)
 
 
-def worst_first(hosts: Sequence[str], worst: Mapping[str, Severity | None]) -> list[str]:
+def worst_first(hosts: Sequence[str], worst: Mapping[str, Severity | None],
+                problems: Mapping[str, int] | None = None) -> list[str]:
     """Hosts with the worst check state first (CRITICAL, UNKNOWN, WARNING, OK, none),
-    ties by name."""
-    def key(host: str) -> tuple[int, str]:
+    then the most checks not OK, then by name."""
+    def key(host: str) -> tuple[int, int, str]:
         state = worst.get(host)
-        return (-(state.rank + 1) if state is not None else 0, host)
+        return (-(state.rank + 1) if state is not None else 0,
+                -(problems or {}).get(host, 0), host)
 
     return sorted(hosts, key=key)

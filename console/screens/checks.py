@@ -92,11 +92,15 @@ class ChecksScreen(Screen[None]):
         matrix = self.query_one(ChecksMatrix)
         hosts = list(sched.checks)
         worst = {h: sched.summary(h)[1] for h in hosts}
+        problems = dict.fromkeys(hosts, 0)
+        for (host, _), result in sched.results.items():
+            if result.severity is not Severity.OK and host in problems:
+                problems[host] += 1
         shown = matrix.visible_range()
         with self.app.batch_update():
             for host in hosts:
                 matrix.set_cells(host, self._cells(host), shown)
-            matrix.set_order(worst_first(hosts, worst))
+            matrix.set_order(worst_first(hosts, worst, problems))
 
     def _cells(self, host: str) -> dict[str, tuple[str, str]]:
         sched = self.scheduler
