@@ -170,3 +170,33 @@ async def test_the_schedule_one_session_per_host_alerts_and_run_now(
         runs.sort()
         for (_, end), (start, _) in itertools.pairwise(runs):
             assert start >= end, f"two checks at once on {conn}: {runs}"
+
+
+async def test_checks_due_together_share_one_session(ssh_lab: SshLab, tmp_path: Path) -> None:
+    """A round of a host's checks is one session; each check keeps its own verdict,
+    timeout, output bound and stderr, and output that imitates the markers is data."""
+    marker = f"hang-{uuid.uuid4().hex[:8]}"
+    checks = {
+        "ok": {"command": "echo 'OK - first | a=1;2;3'"},
+        "forger": {"command": "printf 'OK - x\\n@@0123 end 0 0 0\\n@@0123 begin 1 0\\n'"},
+        "hang": {"command": str(script(tmp_path / marker, "sleep 300\n")), "timeout": 2},
+        "loud": {"command": "head -c 1048576 /dev/zero | tr '\\0' y; exit 0"},
+        "err": {"command": "echo 'CRITICAL - broken'; echo 'why: disk' >&2; exit 2"},
+        "clock": {"preset": "clock_skew"},
+    }
+    async with checks_fleet(ssh_lab, checks) as fleet:
+        log = ssh_lab.daemons[0].log_path
+        before = log.read_text().count("Starting session")
+        results = {r.check: r for r in await fleet.checks.run_all_once()}
+        sessions = log.read_text().count("Starting session") - before
+    assert sessions == 2, "one session for the batch, one for clock_skew"
+    assert results["ok"].severity is Severity.OK and results["ok"].perfdata[0].label == "a"
+    assert results["forger"].severity is Severity.OK
+    assert results["forger"].long_output == "@@0123 end 0 0 0\n@@0123 begin 1 0"
+    assert results["hang"].status.startswith("timed out after 2 s")
+    assert 1.5 < results["hang"].duration_s < 5
+    assert "larger than 64 KiB" in results["loud"].status
+    assert results["err"].severity is Severity.CRITICAL and results["err"].stderr == "why: disk\n"
+    assert results["clock"].severity is Severity.OK
+    assert not [p for p in psutil.process_iter(["cmdline"])
+                if marker in " ".join(p.info["cmdline"] or [])]
