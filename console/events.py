@@ -13,6 +13,14 @@ from dataclasses import dataclass
 from console.format import alert_value
 from console.severity import Severity
 
+#: Data older than this many sampling intervals is stale: never shown as live, and a
+#: link that stays silent that long is probed. The one definition of "stale".
+STALE_AFTER_INTERVALS = 2.0
+
+
+def is_stale_age(age_s: float, interval: float) -> bool:
+    return age_s > interval * STALE_AFTER_INTERVALS
+
 
 class HostState(enum.Enum):
     CONNECTING = "connecting"
@@ -23,16 +31,6 @@ class HostState(enum.Enum):
     AUTH_FAILED = "auth failed"
     HOSTKEY_UNKNOWN = "host key unknown"
     HOSTKEY_CHANGED = "host key changed"
-
-    @property
-    def is_live(self) -> bool:
-        return self is HostState.UP
-
-    @property
-    def needs_user(self) -> bool:
-        """States that no amount of retrying fixes: a person must act."""
-        return self in (HostState.AUTH_FAILED, HostState.HOSTKEY_UNKNOWN,
-                        HostState.HOSTKEY_CHANGED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +78,12 @@ class AlertChanged:
             parts.append(f"- {self.detail}")
         return " ".join(parts)
 
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberFailed:
+    """A bus subscriber raised; the publisher went on. Shown to the user, logged."""
+
+    subscriber: str
+    event: str
+    error: str

@@ -30,14 +30,8 @@ class Severity(enum.Enum):
     def is_problem(self) -> bool:
         return self is not Severity.OK
 
-    @classmethod
-    def from_exit_status(cls, status: int | None) -> Severity:
-        """A plugin's exit status; anything outside 0-3 (127, a signal) is UNKNOWN."""
-        return _BY_CODE.get(status, Severity.UNKNOWN)  # type: ignore[arg-type]
-
 
 _RANK = {Severity.OK: 0, Severity.WARNING: 1, Severity.UNKNOWN: 2, Severity.CRITICAL: 3}
-_BY_CODE = {s.value: s for s in Severity}
 
 
 def worst(a: Severity, b: Severity) -> Severity:

@@ -19,6 +19,7 @@ from console.fleet.events import SampleArrived
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
+from console.levels import SEVERITY_LEVEL
 from console.metrics.alerts import AlertEngine
 from console.metrics.thresholds import ThresholdSet, thresholds_for_host
 from console.severity import Severity
@@ -42,7 +43,6 @@ STALENESS_CHECK_S = 1.0
 #: States in which the host's figures are current (CONNECTING has none yet, and is
 #: not a fault: UNKNOWN begins when a connection attempt has failed).
 _SEEN_STATES = (HostState.UP, HostState.CONNECTING)
-_LEVEL = {Severity.WARNING: "warn", Severity.CRITICAL: "crit"}
 
 
 class Fleet:
@@ -112,7 +112,9 @@ class Fleet:
     def severity_level(self, host: str, metric: str) -> str | None:
         """"warn"/"crit" for a table cell whose metric is alerting, else None."""
         severity = self.alerts.metric_severity(host, metric)
-        return _LEVEL.get(severity)
+        if severity is Severity.WARNING or severity is Severity.CRITICAL:
+            return SEVERITY_LEVEL[severity]
+        return None
 
     @property
     def jumps(self) -> JumpPool:

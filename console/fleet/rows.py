@@ -12,12 +12,9 @@ from collections.abc import Callable
 from console import format as fmt
 from console.events import HostState
 from console.fleet.model import HostView
+from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
 from console.severity import Severity
 from console.table_columns import Column
-
-# Levels, mildest first. The widget styles each through a theme variable.
-OK, MUTED, STALE, WARN, CRIT, DOWN = "ok", "muted", "stale", "warn", "crit", "down"
-
 
 # Figures first and the reason last, so an 80-column terminal still shows what matters.
 COLUMNS: tuple[Column, ...] = (

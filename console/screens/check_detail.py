@@ -18,6 +18,7 @@ from console.checks.accounts import LISTING
 from console.checks.events import CheckRan
 from console.fleet.fleet import Fleet
 from console.severity import Severity
+from console.widgets.bus_listener import BusListener
 
 REFRESH_S = 0.5
 _STYLE = {Severity.OK: "green", Severity.WARNING: "yellow bold", Severity.CRITICAL: "red bold",
@@ -28,7 +29,7 @@ def _clock(at: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(at)) if at else "-"
 
 
-class CheckDetailScreen(Screen[None]):
+class CheckDetailScreen(BusListener, Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="check.close"),
         Binding("q", "close", "Back", show=False, id="check.close_q"),
@@ -53,12 +54,9 @@ class CheckDetailScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.fleet.bus.subscribe(CheckRan, self._on_check)
+        self.listen(self.fleet.bus, CheckRan, self._on_check)
         self.set_interval(REFRESH_S, self._refresh)
         self._refresh()
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def _on_check(self, event: object) -> None:
         if isinstance(event, CheckRan) and (event.result.host, event.result.check) == (

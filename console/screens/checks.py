@@ -21,12 +21,13 @@ from console.checks.events import CheckRan
 from console.checks.matrix import cell, worst_first
 from console.fleet.fleet import Fleet
 from console.severity import Severity
+from console.widgets.bus_listener import BusListener
 from console.widgets.checks_matrix import ChecksMatrix
 
 REFRESH_S = 0.5
 
 
-class ChecksScreen(Screen[None]):
+class ChecksScreen(BusListener, Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Back", id="checks.close"),
         Binding("q", "close", "Back", show=False, id="checks.close_q"),
@@ -62,14 +63,11 @@ class ChecksScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.fleet.bus.subscribe(CheckRan, self._on_check)
+        self.listen(self.fleet.bus, CheckRan, self._on_check)
         self.set_interval(REFRESH_S, self._refresh)
         self._refresh()
         if self.scheduler.checks:
             self.query_one(ChecksMatrix).focus()
-
-    def on_unmount(self) -> None:
-        self._unsubscribe()
 
     def _on_check(self, _event: object) -> None:
         self._dirty = True  # drawn at the next tick, however many came in between

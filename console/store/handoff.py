@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from console.store.duration import format_duration
+from console.format import long_duration
 from console.store.models import OPERATION, Burst, Incident, Note
 from console.store.timeline import DEFAULT_BURST_WINDOW, group_bursts, summarize_burst
 from console.text import sanitize_for_display
@@ -112,7 +112,7 @@ def _who(note: Note) -> str:
 
 def _entry(item: Note | Burst, clock: _Clock) -> str:
     if isinstance(item, Burst):
-        span = format_duration(item.last_at - item.first_at)
+        span = long_duration(item.last_at - item.first_at)
         return (f"- {clock.short(item.first_at)} · _{md_escape(item.category)}_ · "
                 f"{md_escape(summarize_burst(item))} (within {span})")
     if item.is_system:
@@ -137,7 +137,7 @@ def _timeline(notes: Sequence[Note], clock: _Clock, limit: int | None = None) ->
 def _incident_head(incident: Incident, clock: _Clock) -> str:
     return (f"### #{incident.id} [{md_escape(incident.severity)}] {md_escape(incident.title)}"
             f"\n\nOpened {clock.full(incident.opened_at)} by {md_escape(incident.opened_by)}"
-            f", open for {format_duration(incident.duration(clock.now))}.")
+            f", open for {long_duration(incident.duration(clock.now))}.")
 
 
 def _alerts_section(active: Sequence[ActiveAlert] | None, firing: Sequence[Note],
@@ -188,7 +188,7 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
     firing = await store.alerts_still_firing() if active is None else []
 
     out = [f"# Handoff: {clock.full(since)} → {clock.full(clock.now)}", "",
-           f"Last {format_duration(since_seconds)} from `{store.path}`, "
+           f"Last {long_duration(since_seconds)} from `{store.path}`, "
            f"prepared by {md_escape(store.author)}.", ""]
 
     out += [f"## Open incidents ({len(open_incidents)})", ""]
@@ -204,7 +204,7 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
         for i in resolved:
             out.append(f"- #{i.id} [{md_escape(i.severity)}] {md_escape(i.title)}: resolved "
                        f"{clock.short(i.resolved_at or 0)} by {md_escape(i.resolved_by or '?')}"
-                       f" after {format_duration(i.duration(clock.now))}. "
+                       f" after {long_duration(i.duration(clock.now))}. "
                        f"{_body(i.summary or '')}".rstrip())
         out.append("")
 
