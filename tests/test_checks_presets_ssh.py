@@ -139,10 +139,13 @@ async def test_cert_expiry_files_and_an_endpoint(ssh_lab: SshLab, tmp_path: Path
             run = fleet.checks.run_check
             r = await run(HOST, "soon")
             assert r.severity is Severity.CRITICAL and "expires soon" in r.status, r
-            assert "(2 days left)" in r.status and "soon.example" in r.status
+            # Whole days left, rounded down: 3 within the second it was made, else 2.
+            assert r.perfdata[0].value in (2, 3) and "soon.example" in r.status
+            assert f"({r.perfdata[0].value:g} days left)" in r.status
             r = await run(HOST, "later")
-            assert r.severity is Severity.WARNING and "(14 days left)" in r.status, r
-            assert [(p.label, p.value) for p in r.perfdata] == [("days", 14)]
+            assert r.severity is Severity.WARNING, r
+            assert [p.label for p in r.perfdata] == ["days"] and r.perfdata[0].value in (14, 15)
+            assert r.perfdata[0].warn.text == "21:" and r.perfdata[0].state == "warn"
             r = await run(HOST, "fine")
             assert r.severity is Severity.OK and "valid" in r.status, r
             r = await run(HOST, "missing")
