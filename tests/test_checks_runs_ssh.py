@@ -144,6 +144,8 @@ async def test_the_schedule_one_session_per_host_alerts_and_run_now(
                                      for h in ("host-1", "host-2") for n in "abc"),
                          20, "three runs of every check on every host")
         assert sched.summary("host-1") == ("1C", Severity.CRITICAL)
+        # The fleet table reads this for every row every tick: cached until a result.
+        assert sched.summary("host-1") is sched.summary("host-1")
         active = {(a.host, a.key): a for a in fleet.alerts.active_alerts()}
         fired = [c for c in changes if c.key == alert_key("c") and c.host == "host-1"]
         assert fired and fired[0].new is Severity.CRITICAL, changes
