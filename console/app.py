@@ -24,7 +24,7 @@ from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
 from console.store.store import Store
-from console.wiring.checks import StoreBaselines
+from console.wiring.checks import attach_checks_store
 from console.wiring.notes import open_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
@@ -77,7 +77,7 @@ class OpsConsole(App[None]):
             self.main_screen.notes_unavailable(str(exc))
             return
         self.main_screen.attach_store(self.store)
-        self.fleet.checks.baselines = StoreBaselines(self.store)  # accepted in the DB
+        attach_checks_store(self.fleet, self.store)
 
     async def on_unmount(self) -> None:
         await self.fleet.stop()

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from console.severity import Severity
 from console.store import Store
 from console.store.handoff import CheckLine, build_handoff
 from console.store.schema import SCHEMA_VERSION
-from console.wiring.checks import StoreBaselines
+from console.wiring.checks import StoreBaselines, attach_checks_store
 from console.wiring.notes import open_console_store
 from tests.checks_lab import checks_fleet, script
 from tests.sshlab import SshLab
+from tests.waiting import eventually
 
 
 async def test_baselines_are_shared_through_the_database(tmp_path: Path) -> None:
@@ -81,3 +83,42 @@ async def test_a_check_state_change_is_an_alert_and_a_timeline_entry(
             await store.close()
     assert found == ["host-1 check:flag CRITICAL - CRITICAL - broken is there",
                      "host-1 check:flag OK (was CRITICAL) - OK - clean"], found
+
+
+@pytest.mark.sshd
+async def test_a_check_of_its_own_unknown_is_in_the_timeline_a_down_host_is_not(
+        ssh_lab: SshLab, tmp_path: Path) -> None:
+    """UNKNOWN because the check hung: news. UNKNOWN because the host is down: the host
+    entry says it already."""
+    flag = tmp_path / "hang"
+    plugin = script(tmp_path / "check_maybe_hang",
+                    f'if [ -e {flag} ]; then sleep 60; fi\necho "OK - quick"\n')
+    async with checks_fleet(ssh_lab, {"maybe": {"command": str(plugin), "timeout": 1}}) \
+            as fleet:
+        store = await open_console_store(tmp_path / "notes.db", ["host-1"], fleet.bus,
+                                         author="alice")
+        attach_checks_store(fleet, store)
+        try:
+            await fleet.checks.run_check("host-1", "maybe")
+            flag.write_text("")
+            assert (await fleet.checks.run_check("host-1", "maybe")).severity \
+                is Severity.UNKNOWN
+            flag.unlink()
+            await fleet.checks.run_check("host-1", "maybe")
+            ssh_lab.daemons[0].stop()
+            await eventually(lambda: fleet.supervisors["host-1"].status.state.value
+                             in ("reconnecting", "unreachable"), 15, "host down")
+            assert (await fleet.checks.run_check("host-1", "maybe")).severity \
+                is Severity.UNKNOWN
+            deadline = time.monotonic() + 10
+            found: list[str] = []
+            while len(found) < 2 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                found = [n.body for n in await store.recent_notes() if n.category == "alert"]
+            await asyncio.sleep(0.5)
+            found = [n.body for n in await store.recent_notes() if n.category == "alert"]
+        finally:
+            await store.close()
+    assert found == [
+        "host-1 check:maybe UNKNOWN - timed out after 1 s (the command was killed)",
+        "host-1 check:maybe OK (was UNKNOWN) - OK - quick"], found
