@@ -89,3 +89,33 @@ def test_a_bad_check_definition_is_one_line_with_file_line_and_key(
     line = int(err.split(":")[2])
     key = expected.split(":")[0].split(".")[-1]
     assert key in inv.read_text().splitlines()[line - 1], (line, inv.read_text())
+
+
+@pytest.mark.sshd
+def test_checks_command_reads_accepted_baselines_from_the_database(
+        ssh_lab: SshLab, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import asyncio
+
+    from console.store import Store
+
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=86))
+    inv = ssh_lab.write_inventory(ssh_lab.hosts_of(sshd), extra_vars={"console_checks": {
+        "accounts": {"preset": "accounts", "passwd": str(passwd)}}})
+    db = tmp_path / "team.db"
+    assert main(["checks", "-i", str(inv), "--db", str(db)]) == 3  # no database yet
+    assert "no accepted baseline yet: 1 login accounts (root)" in capsys.readouterr().out
+
+    async def accept() -> None:
+        async with Store.open(db, author="alice") as store:
+            await store.accept_check_baseline("host-1", "accounts",
+                                              "root:0:0:/root:/bin/bash")
+
+    asyncio.run(accept())
+    assert main(["checks", "-i", str(inv), "--db", str(db)]) == 0
+    assert "ACCOUNTS OK - 1 login accounts as accepted (UID 0: root)" in \
+        capsys.readouterr().out
+    passwd.write_text("root:x:0:0:root:/root:/bin/bash\nmallory:x:0:0::/:/bin/sh\n")
+    assert main(["checks", "-i", str(inv), "--db", str(db)]) == 2
+    assert "new UID 0 account mallory" in capsys.readouterr().out
