@@ -9,6 +9,8 @@ screen. It only reads the file (no SSH, no database), so it stays fast.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from console.inventory import Host, Inventory, load_inventory
@@ -36,7 +38,21 @@ def run(args: argparse.Namespace) -> int:
         inventory = load_inventory(path)
         print(f"{path}: valid inventory")
     print(render(inventory))
+    for warning in warnings(inventory):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
+
+
+def warnings(inventory: Inventory) -> list[str]:
+    """What is valid YAML and valid Ansible, yet cannot work: said before the outage.
+    A key file that does not exist would make the host "auth failed" in the console."""
+    out = []
+    for host in inventory.hosts:
+        key = host.key_file
+        if key and not host.is_local and not os.path.exists(os.path.expanduser(key)):
+            out.append(f"{host.name}: key file {key} does not exist "
+                       "(ansible_ssh_private_key_file)")
+    return out
 
 
 def render(inventory: Inventory) -> str:
