@@ -27,6 +27,7 @@ from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
 from console.store.store import Store
+from console.wiring.checks import attach_checks_store
 from console.wiring.notes import keep_opening_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
@@ -95,6 +96,7 @@ class OpsConsole(App[None]):
             return
         self.operations.store = self.store
         self.main_screen.attach_store(self.store)
+        attach_checks_store(self.fleet, self.store)
 
     def _quit_on_signal(self, sig: int) -> None:
         self.quit_signal = sig

@@ -121,6 +121,21 @@ def load_inventory(path: str | Path) -> Inventory:
         loader.dispose()
 
 
+def _nested_key(node: yaml.Node, path: tuple[str, ...]) -> yaml.Node | None:
+    """The key node at `path` inside a mapping value, for an error's line number."""
+    found = None
+    for part in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == part:
+                found, node = k, v
+                break
+        else:
+            break
+    return found
+
+
 # --- reading --------------------------------------------------------------------------
 
 _MAX_BYTES = 64 * 1024 * 1024  # bounds `-i /dev/zero`; real inventories are far smaller
@@ -424,7 +439,10 @@ class _Builder:
                 elif name in ANSIBLE_VARS:
                     value = ANSIBLE_VARS[name](value)
             except ValueError as exc:
-                raise self.error(k, where, str(exc)) from None
+                # A setting with structure (console_checks) says which key inside it.
+                inner = tuple(getattr(exc, "path", ()))
+                node = _nested_key(v, inner) or k
+                raise self.error(node, [*where, *inner], str(exc)) from None
             found.append((name, value, _Origin(k.start_mark.line + 1, ".".join(where),
                                                self.var_file)))
         return found

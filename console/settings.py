@@ -339,8 +339,17 @@ def _logs(value: Any) -> Mapping[str, str]:
                              for name, path in mapping.items()})
 
 
+def _merge_checks(outer: Any, inner: Any) -> Mapping[str, Any]:
+    """Deeper wins per check name: a group adds or replaces checks, never drops all."""
+    return MappingProxyType({**(outer or {}), **(inner or {})})
+
+
 @setting("console_checks",
-         "Nagios-convention checks to run on the host: a mapping name -> check definition",
-         default=EMPTY)
+         "Nagios-convention checks to run on the host: a mapping name -> {command: ...} or "
+         "{preset: ..., parameters}, with interval (300 s) and timeout (30 s); deeper "
+         "levels win per name", default=EMPTY, merge=_merge_checks)
 def _checks(value: Any) -> Mapping[str, Any]:
-    return MappingProxyType(dict(_str_mapping(value, "a mapping name -> check")))
+    """Normalised to name -> CheckDef; a CheckError names the nested key it is about."""
+    from console.checks.definition import parse_checks
+
+    return parse_checks(_str_mapping(value, "a mapping name -> check"))

@@ -49,6 +49,7 @@ class MainScreen(NotesMixin):
         Binding("r", "reconnect", "Reconnect", id="main.reconnect"),
         Binding("k", "accept_key", "Trust host key", show=False, id="main.accept_key"),
         Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
+        Binding("c", "checks", "Checks", id="main.checks"),
         Binding("question_mark", "help", "Help", id="main.help"),
         *NOTES_BINDINGS,
         Binding("space", "mark", "Mark host", show=False, id="ops.mark"),
@@ -71,7 +72,7 @@ class MainScreen(NotesMixin):
             with Vertical(id="fleet-column"):
                 yield FleetTable(self.fleet.model, self.fleet.severity_level,
                                  lambda host: self.fleet.alerts.host_severity(host).rank,
-                                 id="fleet")
+                                 checks=self.fleet.checks.summary, id="fleet")
                 yield Input(placeholder="filter by name, group or tag", id="filter")
                 yield AlertsPanel(id="alerts")
             yield NotesPane(id="notes")
@@ -138,6 +139,13 @@ class MainScreen(NotesMixin):
         if host in self.fleet.model.views:
             self.table.select_host(host)
             self.table.focus()
+
+    def action_checks(self) -> None:
+        """The maintenance checks, hosts x checks (also "checks" in the palette)."""
+        from console.screens.checks import ChecksScreen
+
+        # Hosts marked on the fleet (space) stay marked there: "run now" acts on them.
+        self.app.push_screen(ChecksScreen(self.fleet, hosts=sorted(self.table.marked)))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

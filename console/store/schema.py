@@ -127,6 +127,21 @@ _V3_OPERATIONS = (
     "CREATE INDEX locks_console ON locks(console_id)",
 )
 
+_V4_CHECK_BASELINES = (
+    # What a person accepted as normal for a check on a host (the `accounts` preset's
+    # list of login accounts): shared, so every console on the file compares with the
+    # same accepted state, and the row says who accepted it and when.
+    """CREATE TABLE check_baselines (
+        host TEXT NOT NULL,
+        check_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        accepted_by TEXT NOT NULL,
+        accepted_at REAL NOT NULL,
+        PRIMARY KEY (host, check_name)
+    )""",
+)
+
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3_OPERATIONS)
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3_OPERATIONS,
+                                        _V4_CHECK_BASELINES)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ from typing import Any
 
 from console.bus import EventBus
 from console.store import audit as _audit
+from console.store import baselines as _baselines
 from console.store import incidents as _incidents
 from console.store import locks as _locks
 from console.store import notes as _notes
@@ -159,6 +160,16 @@ class Store:
 
     async def incidents(self, open_only: bool = False) -> list[Incident]:
         return await _incidents.list_incidents(self._db, open_only)
+
+    # -- check baselines ---------------------------------------------------------
+
+    async def check_baseline(self, host: str, check: str) -> _baselines.Baseline | None:
+        return await _baselines.get_baseline(self._db, host, check)
+
+    async def accept_check_baseline(self, host: str, check: str, body: str,
+                                    author: str | None = None) -> _baselines.Baseline:
+        return await _baselines.accept_baseline(self._db, host, check, body,
+                                                author or self.author)
 
     # -- search ------------------------------------------------------------------
 

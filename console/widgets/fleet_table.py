@@ -8,7 +8,14 @@ from collections.abc import Callable, Collection, Iterable
 from textual.binding import Binding
 
 from console.fleet.model import FleetModel
-from console.fleet.rows import COLUMNS, NAME_COLUMNS, SeverityLookup, row_cells, sort_value
+from console.fleet.rows import (
+    COLUMNS,
+    NAME_COLUMNS,
+    ChecksLookup,
+    SeverityLookup,
+    row_cells,
+    sort_value,
+)
 from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
@@ -39,10 +46,12 @@ class FleetTable(LineTable):
     ]
 
     def __init__(self, model: FleetModel, severity: SeverityLookup | None = None,
-                 host_rank: Callable[[str], int] | None = None, **kwargs: object) -> None:
+                 host_rank: Callable[[str], int] | None = None,
+                 checks: ChecksLookup | None = None, **kwargs: object) -> None:
         super().__init__(COLUMNS, **kwargs)
         self.model = model
         self.severity = severity
+        self.checks = checks  # the Checks column: a cached summary per host
         self.host_rank = host_rank  # how bad a host's worst alert is, for worst-first
         self.sort_column = "state"
         self.sort_reverse = True
@@ -58,7 +67,7 @@ class FleetTable(LineTable):
         view = self.model.views.get(name)
         if view is None:
             return None
-        cells = row_cells(view, now, self.severity)
+        cells = row_cells(view, now, self.severity, self.checks)
         if name in self.marked:
             text, level = cells["host"]
             cells["host"] = (f"▶ {text}", level)
@@ -120,7 +129,7 @@ class FleetTable(LineTable):
     def _reorder(self) -> None:
         shown = [name for name in self.model.views if self._matches(name)]
         column, now, views = self.sort_column, time.time(), self.model.views
-        keyed = {name: sort_value(views[name], column, now) for name in shown}
+        keyed = {name: sort_value(views[name], column, now, self.checks) for name in shown}
         if column == "state" and self.host_rank is not None:
             # Worst first means: down before up, and among the up, crit before warn.
             rank = self.host_rank
