@@ -121,6 +121,21 @@ def load_inventory(path: str | Path) -> Inventory:
         loader.dispose()
 
 
+def _nested_key(node: yaml.Node, path: tuple[str, ...]) -> yaml.Node | None:
+    """The key node at `path` inside a mapping value, for an error's line number."""
+    found = None
+    for part in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == part:
+                found, node = k, v
+                break
+        else:
+            break
+    return found
+
+
 # --- reading --------------------------------------------------------------------------
 
 _MAX_BYTES = 64 * 1024 * 1024  # bounds `-i /dev/zero`; real inventories are far smaller
@@ -283,8 +298,26 @@ class _Builder:
             parent = None if name == "all" else "all"
             self.group(name, key, value, [name], (name,), parent)
         self.check_group_cycles()
+        self.add_ungrouped()
         self.read_var_dirs()
         return self.resolve()
+
+    def add_ungrouped(self) -> None:
+        """Ansible's `ungrouped`: every host in no group but `all`. It is the first child
+        of `all` (Ansible creates it first); left out when it would be empty."""
+        lonely = [name for name, d in self.hosts.items() if set(d.groups) <= {"all"}]
+        if not lonely:
+            return
+        top = self.groups["all"]
+        draft = self.groups.get("ungrouped") or _GroupDraft(1)
+        origin = _Origin(1, "all.children.ungrouped")
+        draft.parents.setdefault("all", origin)
+        top.children = {"ungrouped": origin, **top.children}
+        self.groups = {"all": top, "ungrouped": draft,
+                       **{k: v for k, v in self.groups.items() if k not in ("all", "ungrouped")}}
+        for name in lonely:
+            self.hosts[name].groups["ungrouped"] = None
+            draft.hosts[name] = None
 
     def read_var_dirs(self) -> None:
         """group_vars/ and host_vars/ beside the inventory, as Ansible reads them: they
@@ -406,7 +439,10 @@ class _Builder:
                 elif name in ANSIBLE_VARS:
                     value = ANSIBLE_VARS[name](value)
             except ValueError as exc:
-                raise self.error(k, where, str(exc)) from None
+                # A setting with structure (console_checks) says which key inside it.
+                inner = tuple(getattr(exc, "path", ()))
+                node = _nested_key(v, inner) or k
+                raise self.error(node, [*where, *inner], str(exc)) from None
             found.append((name, value, _Origin(k.start_mark.line + 1, ".".join(where),
                                                self.var_file)))
         return found

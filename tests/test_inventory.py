@@ -90,7 +90,7 @@ def test_default_interval_when_not_set(tmp_path: Path) -> None:
     inv = load(tmp_path, "all:\n  hosts:\n    a:\n")
     assert inv.host("a").interval == DEFAULT_INTERVAL == settings.SETTINGS[
         "console_interval"].default
-    assert inv.host("a").groups == ("all",)
+    assert inv.host("a").groups == ("ungrouped", "all")  # as Ansible files it
 
 
 # --- precedence -------------------------------------------------------------------------

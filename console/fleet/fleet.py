@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from console.bus import EventBus
 from console.events import HostState, HostStateChanged
+from console.fleet.checks import CheckScheduler
 from console.fleet.events import SampleArrived
 from console.fleet.logs import LogTailer
 from console.fleet.model import FleetModel
@@ -66,6 +67,13 @@ class Fleet:
             host.name: thresholds_for_host(host.vars) for host in inventory.hosts}
         self.bus.subscribe((SampleArrived, HostStateChanged), self._feed_alerts)
         self.logs = LogTailer(self)  # followed logs (console_logs); idle without any
+        # Maintenance checks ride on the same connections (console/fleet/checks.py).
+        self.checks = CheckScheduler(inventory, self.run, self._state_of,
+                                     self.report_severity, self.bus)
+
+    def _state_of(self, host: str) -> tuple[HostState, str]:
+        status = self.supervisors[host].status
+        return status.state, status.reason
 
     def _feed_alerts(self, event: object) -> None:
         now = time.time()
@@ -139,6 +147,7 @@ class Fleet:
                        for name, sup in self.supervisors.items()]
         self._tasks.append(asyncio.create_task(self._watch_staleness(), name="staleness"))
         self.logs.start()
+        self.checks.start()
 
     async def _watch_staleness(self) -> None:
         while True:
@@ -149,6 +158,7 @@ class Fleet:
 
     async def stop(self) -> None:
         await self.logs.stop()  # before the links go: each follower is told to end
+        await self.checks.stop()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
