@@ -195,7 +195,12 @@ async def test_merged_view_of_two_hosts_and_the_host_screen_sparkline(
         await until(pilot, lambda: isinstance(app.screen, LogScreen), 5, "palette: logs")
         screen = app.screen
         assert screen.sub_title.startswith("logs of host-")  # the cursor's host
-        app.pop_screen()
+        await pilot.press("escape")
+        # Both hosts marked on the fleet (space): `l` merges their logs.
+        await pilot.press("space", "down", "space", "l")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen)
+                    and app.screen.sub_title == "logs of 2 hosts", 5, "two hosts' logs")
+        await pilot.press("escape")
         await pilot.pause()
         await app.push_screen(LogScreen(app.fleet, [("host-1", "a"), ("host-2", "b")],
                                         "two hosts"))
