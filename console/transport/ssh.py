@@ -20,7 +20,7 @@ import asyncssh
 from console.inventory import Host
 from console.metrics.frame import PID_MARKER
 from console.metrics.raw import RawSample
-from console.transport.base import KEEPALIVE_MISSES, CommandResult
+from console.transport.base import KEEPALIVE_MISSES, MAX_RUN_OUTPUT, CommandResult
 from console.transport.errors import (
     AuthFailed,
     HostKeyChanged,
@@ -78,6 +78,19 @@ def bastion_options(host: Host) -> dict[str, Any]:
     keepalive notices it dying, so the next host to connect gets a new one."""
     return {**connect_options(host), "keepalive_interval": probe_timeout(host.interval),
             "keepalive_count_max": KEEPALIVE_MISSES}
+
+
+async def _read_bounded(stream: asyncssh.SSHReader[bytes], into: bytearray,
+                        limit: int = MAX_RUN_OUTPUT) -> bool:
+    """Read to the end, keeping at most `limit` bytes; False as soon as more came."""
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return True
+        room = limit - len(into)
+        into += chunk[:room]
+        if len(chunk) > room:
+            return False
 
 
 def probe_timeout(interval: float) -> float:
@@ -266,20 +279,48 @@ class SSHTransport:
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
         """Run `command` under /bin/sh, framed by markers (console/transport/framed.py):
         whatever the login shell prints around it (a .bashrc banner, fish, tcsh) is
-        not part of the result, which holds exactly what the command printed."""
+        not part of the result, which holds exactly what the command printed.
+
+        Output is read as it comes, at most MAX_RUN_OUTPUT bytes per stream: past
+        that the command is killed and the result says `truncated`, so a command that
+        prints without end costs a bounded read, never the console's memory."""
         conn = self._require()
         framed = frame_command(command)
         start = time.monotonic()
         try:
-            result = await conn.run(framed.line, timeout=timeout, encoding="utf-8",
-                                    errors="replace")
-        except asyncssh.TimeoutError as exc:
-            return unframe(framed, command, None, str(exc.stdout or ""),
-                           str(exc.stderr or ""), time.monotonic() - start, timed_out=True)
+            proc = await conn.create_process(framed.line, encoding=None)
+            proc.stdin.write_eof()  # a command that reads stdin gets EOF, not a hang
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not run {command!r}: {exc}") from exc
-        return unframe(framed, command, result.exit_status, str(result.stdout or ""),
-                       str(result.stderr or ""), time.monotonic() - start)
+        out, err = bytearray(), bytearray()
+        readers = {asyncio.ensure_future(_read_bounded(proc.stdout, out)),
+                   asyncio.ensure_future(_read_bounded(proc.stderr, err))}
+        timed_out = truncated = False
+        try:
+            async with asyncio.timeout(timeout):
+                # Either stream past the bound ends the run: the other may never close.
+                while readers and not truncated:
+                    done, readers = await asyncio.wait(
+                        readers, return_when=asyncio.FIRST_COMPLETED)
+                    truncated = not all(task.result() for task in done)
+                if not truncated:
+                    await proc.wait_closed()
+        except TimeoutError:
+            timed_out = True
+        except (asyncssh.Error, OSError) as exc:
+            proc.close()
+            raise TransportError(f"could not run {command!r}: {exc}") from exc
+        finally:
+            for task in readers:
+                task.cancel()
+        if timed_out or truncated:
+            with contextlib.suppress(asyncssh.Error, OSError):
+                proc.send_signal("KILL")  # no pty: closing alone would not stop it
+            proc.close()
+        status = None if timed_out or truncated else proc.exit_status
+        return unframe(framed, command, status, out.decode("utf-8", "replace"),
+                       err.decode("utf-8", "replace"), time.monotonic() - start,
+                       timed_out=timed_out, truncated=truncated)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
