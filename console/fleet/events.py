@@ -20,6 +20,9 @@ class HostState(enum.Enum):
     AUTH_FAILED = "auth failed"
     HOSTKEY_UNKNOWN = "host key unknown"
     HOSTKEY_CHANGED = "host key changed"
+    # The inventory gives this host a value the console cannot use (a ProxyCommand
+    # through nc, an unresolved template): nothing to retry until the inventory changes.
+    UNUSABLE = "unusable"
 
     @property
     def is_live(self) -> bool:
@@ -29,7 +32,7 @@ class HostState(enum.Enum):
     def needs_user(self) -> bool:
         """States that no amount of retrying fixes: a person must act."""
         return self in (HostState.AUTH_FAILED, HostState.HOSTKEY_UNKNOWN,
-                        HostState.HOSTKEY_CHANGED)
+                        HostState.HOSTKEY_CHANGED, HostState.UNUSABLE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,8 +139,8 @@ class Fleet:
         from console.transport import hostkeys
 
         h = self.inventory.host(host)
-        tunnel = await self.jumps.get(h.jump) if h.jump else ()
-        return await hostkeys.fetch_host_key(h, tunnel)
+        tunnel = await self.jumps.tunnel_for(h)
+        return await hostkeys.fetch_host_key(h, tunnel or ())
 
     def accept_host_key(self, host: str, key: asyncssh.SSHKey) -> str:
         """Trust `key` for the host (the user confirmed its fingerprint) and retry now."""

@@ -69,7 +69,7 @@ def state_text(view: HostView, now: float) -> tuple[str, str, str]:
 
 
 _SHORT = {HostState.AUTH_FAILED: "auth failed", HostState.HOSTKEY_UNKNOWN: "key unknown",
-          HostState.HOSTKEY_CHANGED: "KEY CHANGED"}
+          HostState.HOSTKEY_CHANGED: "KEY CHANGED", HostState.UNUSABLE: "unusable"}
 
 
 def row_cells(view: HostView, now: float | None = None,
@@ -130,4 +130,4 @@ def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | st
 _STATE_RANK = {HostState.UP: 0, HostState.CONNECTING: 1, HostState.STALE: 2,
                HostState.RECONNECTING: 3, HostState.UNREACHABLE: 4,
                HostState.AUTH_FAILED: 5, HostState.HOSTKEY_UNKNOWN: 5,
-               HostState.HOSTKEY_CHANGED: 6}
+               HostState.HOSTKEY_CHANGED: 6, HostState.UNUSABLE: 5}

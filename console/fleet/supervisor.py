@@ -87,6 +87,9 @@ class HostSupervisor:
     # -- main loop -------------------------------------------------------------------
     async def run(self) -> None:
         attempt = 0
+        if self.host.problem:  # the inventory must change first: never connect
+            self._set(HostState.UNUSABLE, self.host.problem)
+            await asyncio.Event().wait()
         # Spread the first handshakes of a large fleet over a moment.
         await asyncio.sleep(random.uniform(0, min(1.0, self.host.interval / 2)))
         try:

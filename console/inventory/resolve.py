@@ -206,7 +206,11 @@ def _with_hops(hosts: dict[str, Host], origins: Mapping[str, Origin],
                 if known.name in trail:
                     loop = " -> ".join([*trail[trail.index(known.name):], known.name])
                     raise origins[trail[0]].error(f"jump hosts loop: {loop}")
-                hops.extend(chain_of(known.name, [*trail, known.name]))
+                # ssh -J a,b: b is reached through a, whatever b's own jump says; only
+                # the first hop brings the jumps it needs itself.
+                own = chain_of(known.name, [*trail, known.name])
+                if index == 0:
+                    hops.extend(own)
                 if known.problem:
                     problems.setdefault(name, f"jump host {known.name}: {known.problem}")
                 hops.append(Hop(known.name, known.address, port or known.port,

@@ -30,3 +30,7 @@ class HostKeyUnknown(NeedsUser):
 
 class HostKeyChanged(NeedsUser):
     pass
+
+
+class HostUnusable(NeedsUser):
+    """The inventory gives the host a value the console cannot use (Host.problem)."""

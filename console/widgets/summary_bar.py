@@ -9,7 +9,7 @@ from console.fleet.events import HostState
 from console.fleet.model import FleetModel
 
 _DOWN = (HostState.UNREACHABLE, HostState.RECONNECTING, HostState.AUTH_FAILED,
-         HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED)
+         HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED, HostState.UNUSABLE)
 
 
 class SummaryBar(Static):
