@@ -19,7 +19,7 @@ import pytest
 from console.fleet.events import HostState
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
-from tests.sshlab import SshLab, Sshd, loopback_addresses
+from tests.sshlab import Sshd, SshLab, loopback_addresses
 
 pytestmark = pytest.mark.sshd
 
