@@ -53,7 +53,7 @@ class OpsConsole(App[None]):
         self.theme = DEFAULT_THEME
 
     async def on_mount(self) -> None:
-        source = str(self.inventory.path) if self.inventory.path else "this machine"
+        source = self.inventory.describe()
         self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
         await self.push_screen(self.main_screen)
         # Connect after the first frame is on screen: the user sees the table at once.

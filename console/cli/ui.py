@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from console.inventory import Inventory, load_inventory
+from console.cli.inventory_args import inventory_from
+from console.inventory import Inventory
 from console.runtime import run_long
 from console.store.locate import inventory_db_setting
 from console.store.paths import resolve_db_path
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    inventory = load_inventory(args.inventory) if args.inventory else Inventory.local_only()
+    inventory = inventory_from(args)
     db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 

@@ -108,6 +108,14 @@ class Inventory:
         top = self.groups.get("all")
         return settings.value(top.vars if top else {}, name)
 
+    def describe(self) -> str:
+        """Where the hosts come from, for a header: sources and limit."""
+        if self.path is None:
+            return "this machine"
+        text = str(self.path) + (f" +{len(self.sources) - 1}" if len(self.sources) > 1
+                                 else "")
+        return f"{text} --limit {self.limit}" if self.limit else text
+
     @property
     def unusable(self) -> tuple[Host, ...]:
         """Hosts the console cannot reach as written (each says why in `problem`)."""

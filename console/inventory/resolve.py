@@ -10,7 +10,7 @@ ssh plugin both read the `ssh` name first).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
@@ -165,10 +165,16 @@ class _Resolver:
         return found or None, notes
 
 
-def resolve(drafts: Drafts, sources: tuple[Path, ...]) -> Inventory:
+def resolve(drafts: Drafts, sources: tuple[Path, ...],
+            progress: Callable[[str], None] | None = None) -> Inventory:
     """The inventory as the console uses it; InventoryError for what Ansible refuses."""
     resolver = _Resolver(drafts, str(sources[0]) if sources else "")
-    hosts = {name: resolver.host(name, draft) for name, draft in drafts.hosts.items()}
+    hosts: dict[str, Host] = {}
+    total = len(drafts.hosts)
+    for name, draft in drafts.hosts.items():
+        hosts[name] = resolver.host(name, draft)
+        if progress is not None and len(hosts) % 10_000 == 0:
+            progress(f"resolving hosts: {len(hosts):,} of {total:,}")
     hosts = _with_hops(hosts, resolver.jump_origins, resolver.jump_keys)
     groups = {name: Group(name, tuple(d.parents), tuple(d.children), tuple(d.hosts),
                           MappingProxyType(d.vars.values))

@@ -126,7 +126,7 @@ def load_inventory(sources: str | Path | Sequence[str | Path],
             return _through_ansible(paths, str(paths[0]), progress)
     if progress:
         progress(f"resolving {len(drafts.hosts):,} hosts")
-    return resolve(drafts, tuple(paths))
+    return resolve(drafts, tuple(paths), progress)
 
 
 def _has_templates(drafts: Drafts) -> bool:
