@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import reprlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -106,9 +107,16 @@ def value(variables: Mapping[str, Any], name: str) -> Any:
 
 # --- small shared checks ------------------------------------------------------------
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict, _SHOWN.maxtuple = 2, 4, 4, 4
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 40
+
+
 def shown(value: Any) -> str:
-    """A value quoted for an error line: short and free of control characters."""
-    text = repr(value)
+    """A value quoted for an error line: short and free of control characters. Built
+    with bounded depth and width: a value inflated by YAML aliases (billions of
+    entries) is never rendered whole, only the part that is shown."""
+    text = _SHOWN.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

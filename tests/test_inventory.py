@@ -628,3 +628,56 @@ def test_invalid_yaml_in_host_vars_names_that_file(tmp_path: Path) -> None:
     bad.write_text("ansible_port: [1,\n")
     message = error(tmp_path, INV_WITH_DIRS)
     assert message.startswith(f"{bad}:") and "invalid YAML" in message
+
+
+# --- inventories that attack the loader (issue 14) --------------------------------------
+
+def alias_bomb(use: str) -> str:
+    """Billion laughs: nine lists of nine aliases, nine deep (9**9 strings once
+    expanded), used where `use` says."""
+    levels = ["    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, 9):
+        levels.append(f"    l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]")
+    return "all:\n  vars:\n" + "\n".join(levels) + "\n" + use
+
+
+BOMB_USES = {
+    "console_tags": "  hosts:\n    h1: {console_tags: *l8}\n",
+    "console_thresholds": "  hosts:\n    h1:\n      console_thresholds: {cpu: *l8}\n",
+    "ansible_host": "  hosts:\n    h1: {ansible_host: *l8}\n",
+    "console_jump": "  children:\n    g:\n      vars: {console_jump: *l8}\n",
+    "hosts": "  children:\n    g:\n      hosts: *l8\n",
+}
+
+
+@pytest.mark.parametrize("use", list(BOMB_USES))
+def test_alias_bomb_is_refused_at_once_in_bounded_memory(tmp_path: Path, use: str) -> None:
+    """The real `check` in a process limited to 1 GiB of address space and 20 s: an
+    expanded bomb (or an error message rendering it) would blow either."""
+    import resource
+    import subprocess
+    import sys
+
+    path = write(tmp_path, alias_bomb(BOMB_USES[use]))
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([sys.executable, "-m", "console", "check", "-i", str(path)],
+                          capture_output=True, text=True, timeout=20, preexec_fn=limit,
+                          cwd=REPO)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.startswith(f"opsconsole: {path}:")
+    assert "aliases expand this value past 20,000,000 entries: refused" in done.stderr
+    assert len(done.stderr) < 400 and "lol" not in done.stderr
+
+
+def test_a_value_just_over_the_per_key_bound_names_its_key(tmp_path: Path) -> None:
+    levels = ["    l0: &l0 [a, b, c, d, e, f, g, h, i, j]"]
+    for n in range(1, 5):
+        levels.append(f"    l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]")
+    text = "all:\n  vars:\n" + "\n".join(levels) + "\n  hosts:\n    h1:\n" \
+        "      console_tags: *l4\n"
+    message = error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'inv.yaml'}:10: all.hosts.h1.console_tags: "
+                              "value has more than 10,000 entries"), message

@@ -37,6 +37,11 @@ from ansible.template import Templar
 from ansible.vars.manager import VariableManager
 
 CONNECTION = sys.argv[2].split(",")
+try:  # collections (ansible.builtin.constructed, amazon.aws.aws_ec2): as the CLI does
+    from ansible.plugins.loader import init_plugin_loader
+    init_plugin_loader()
+except ImportError:
+    pass
 loader = DataLoader()
 try:
     inventory = InventoryManager(loader=loader, sources=json.loads(sys.argv[1]))
@@ -112,12 +117,15 @@ def read_with_ansible(sources: list[Path], shown: str, drafts: Drafts,
     python = ansible_python()
     if python is None:
         raise InventoryError(shown, f"needs Ansible to be read; {INSTALL_HINT}")
+    # A source Ansible cannot parse is an error, not a warning and a smaller fleet.
+    env = {**os.environ, "ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "1",
+           "ANSIBLE_NOCOLOR": "1"}
     try:
         done = subprocess.run(
             [python, "-c", _PROGRAM, json.dumps([str(s) for s in sources]),
              ",".join(connection_vars)],
             capture_output=True, timeout=TIMEOUT_S * 2, stdin=subprocess.DEVNULL,
-            check=False)
+            check=False, env=env)
     except subprocess.TimeoutExpired:
         raise InventoryError(shown, f"Ansible gave no answer within {TIMEOUT_S * 2:.0f} s"
                              ) from None

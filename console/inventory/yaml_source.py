@@ -22,7 +22,7 @@ from console.inventory.reading import read_text
 
 # Bounds alias bombs: the whole document, and one value of a key the console reads,
 # counted as if every alias were expanded in place.
-MAX_EXPANDED_NODES = 5_000_000
+MAX_EXPANDED_NODES = 20_000_000
 MAX_VALUE_NODES = 10_000
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -143,6 +143,25 @@ class YamlReader:
         if self.nodes > MAX_EXPANDED_NODES:
             raise self.error(node, None, "too many entries (an alias expanding itself?)")
 
+    def find_bomb(self, root: yaml.Node) -> tuple[yaml.Node, list[str]]:
+        """The deepest key whose value alone expands past the limit: named in the
+        error, so the user sees which alias to fix."""
+        node, path, named = root, [], root
+        while True:
+            if isinstance(node, yaml.MappingNode):
+                pairs = [(k, v, k.value if isinstance(k, yaml.ScalarNode) else "?")
+                         for k, v in node.value]
+            elif isinstance(node, yaml.SequenceNode):
+                pairs = [(v, v, f"[{i}]") for i, v in enumerate(node.value)]
+            else:
+                return named, path
+            for key, value, name in pairs:
+                if expanded_size(value, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+                    node, path, named = value, [*path, str(name)[:60]], key
+                    break
+            else:
+                return named, path
+
     # structure
 
     def read_inventory(self, root: yaml.Node | None) -> None:
@@ -158,16 +177,17 @@ class YamlReader:
             raise self.error(loop.node, None, "an alias contains itself (a group or "
                                               "value that never ends)") from None
         if size > MAX_EXPANDED_NODES:
-            raise self.error(root, None, f"aliases expand this file past "
+            node, path = self.find_bomb(root)
+            raise self.error(node, path, f"aliases expand this value past "
                                          f"{MAX_EXPANDED_NODES:,} entries: refused")
         entries = [(self.key(k, [], "group"), k, v) for k, v in self.items(root)]
         for name, _, value in entries:
             if name == "plugin" and isinstance(value, yaml.ScalarNode):
                 raise PluginConfig(str(value.value))
         for name, key, value in entries:
-            # Ansible: top-level groups other than `all` are children of `all`.
-            parent = None if name == "all" else "all"
-            self.group(name, key, value, [name], (name,), parent)
+            # Ansible: a top-level group becomes a child of `all` only if no other
+            # group claims it (Drafts.finish links such orphans).
+            self.group(name, key, value, [name], (name,), None)
 
     def group(self, name: str, key: yaml.Node, node: yaml.Node, path: list[str],
               ancestors: tuple[str, ...], parent: str | None) -> None:
