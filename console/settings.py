@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import reprlib
 import os
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
