@@ -101,8 +101,9 @@ async def measure_search(path: Path, rounds: int) -> tuple[list[float], dict[str
 
 
 def loadgen(path: Path, tag: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "console.store.loadgen", "--db", str(path),
-                             "--tag", tag, *extra], stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "bench.notes_loadgen", "--db", str(path),
+                             "--tag", tag, *extra], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
 
 
 async def measure_cross_process(path: Path, notes: int) -> list[float]:

@@ -61,7 +61,7 @@ async def measure(inventory: Path, hosts: int, seconds: float, refresh: float | 
 
     import console.screens.main as main_screen
     from console.app import OpsConsole
-    from console.fleet.events import HostState
+    from console.events import HostState
     from console.inventory import load_inventory
 
     if refresh is not None:

@@ -6,6 +6,7 @@ in the core (fleet, store); screens only render and take keys.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
 from pathlib import Path
@@ -22,9 +23,11 @@ from console.inventory import Inventory
 from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
-from console.store.session import open_console_store
 from console.store.store import Store
+from console.wiring.notes import open_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
+
+log = logging.getLogger(__name__)
 
 
 def _runner(screen: Screen[object], action: str) -> Callable[[], Awaitable[object]]:
@@ -77,7 +80,6 @@ class OpsConsole(App[None]):
     async def on_unmount(self) -> None:
         await self.fleet.stop()
         if self.store is not None:
-            self.store.outbox.on_change = None  # the screens are gone
             self.unsaved = await self.store.close(pending_timeout=5.0)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -98,5 +100,7 @@ class OpsConsole(App[None]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """A failed background job becomes a message on screen, never a crash."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
+            log.error("background job %s failed", event.worker.name,
+                      exc_info=event.worker.error)
             self.notify(f"{event.worker.name}: {event.worker.error}", severity="error",
                         timeout=10)

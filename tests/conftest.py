@@ -36,3 +36,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "ssh_lab" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.sshd)
+
+
+@pytest.fixture(autouse=True)
+def _private_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console's own log goes to $XDG_STATE_HOME: never the tester's real one."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))

@@ -9,11 +9,12 @@ from typing import Any
 
 import yaml
 
-from console.fleet.alert_events import AlertChanged, Severity
+from console.events import AlertChanged
 from console.metrics.alerts import AlertEngine
 from console.metrics.raw import Filesystem
 from console.metrics.sample import DiskRates, Sample
 from console.metrics.thresholds import ThresholdSet, resolve_thresholds, thresholds_for_host
+from console.severity import Severity
 from tests.test_thresholds import ISSUE_EXAMPLE
 
 OK, WARNING, CRITICAL, UNKNOWN = (Severity.OK, Severity.WARNING, Severity.CRITICAL,

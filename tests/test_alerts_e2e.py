@@ -31,13 +31,14 @@ from typing import Any
 import psutil
 import pytest
 
-from console.fleet.alert_events import AlertChanged, Severity
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, SampleArrived
+from console.bus import EventBus
+from console.events import AlertChanged, HostState, HostStateChanged
+from console.fleet.events import SampleArrived
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from console.metrics.sample import Sample
 from console.metrics.thresholds import METRICS
+from console.severity import Severity
 from tests.sshlab import Sshd, SshLab, loopback_addresses
 from tests.waiting import eventually
 

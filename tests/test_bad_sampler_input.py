@@ -27,9 +27,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from console.fleet.alert_events import AlertChanged, Severity
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, SampleArrived
+from console.bus import EventBus
+from console.events import AlertChanged, HostState, HostStateChanged
+from console.fleet.events import SampleArrived
 from console.fleet.fleet import Fleet
 from console.format import DASH, pct
 from console.inventory import load_inventory
@@ -38,6 +38,7 @@ from console.metrics.parsers.df import DfRow, parse_block_size, parse_fs_record
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
 from console.metrics.sample import Sample
+from console.severity import Severity
 from console.transport.sampler_script import sampler_once_command
 from tests.sshlab import SshLab, loopback_addresses
 from tests.waiting import eventually

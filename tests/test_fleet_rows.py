@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from console.fleet.events import HostState, HostStatus
+from console.events import HostState, HostStatus
 from console.fleet.model import HostView
 from console.fleet.rows import DOWN, OK, STALE, WARN, row_cells, sort_value
 from console.format import DASH

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import psutil
 import pytest
 
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from console.transport.hostkeys import accept_host_key, fetch_host_key, fingerprint

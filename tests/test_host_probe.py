@@ -9,8 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from console.fleet.alert_events import Severity
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.fleet.host_probe import (
     NO_SYSTEMCTL,
@@ -21,6 +20,7 @@ from console.fleet.host_probe import (
     top_processes,
 )
 from console.inventory import Inventory, load_inventory
+from console.severity import Severity
 from tests.sshlab import SshLab, loopback_addresses
 from tests.waiting import eventually
 

@@ -10,7 +10,7 @@ import asyncio
 import time
 
 from bench.simulator import FleetSimulator, SimHost
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from console.metrics.frame import FrameParser

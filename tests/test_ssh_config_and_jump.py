@@ -8,7 +8,7 @@ import time
 import pytest
 import yaml
 
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from tests.sshlab import SshLab, loopback_addresses

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.format import long_duration, parse_duration
 from console.store import Store
-from console.store.duration import format_duration, parse_duration
 from console.store.handoff import ActiveAlert, build_handoff, md_escape
 
 
@@ -86,8 +86,8 @@ def test_durations() -> None:
     assert parse_duration("2d") == 2 * 86400
     assert parse_duration("1w") == 604800
     assert parse_duration("1h30m") == 5400
-    assert format_duration(3725) == "1 h 02 m"
-    assert format_duration(90000) == "1 d 01 h"
+    assert long_duration(3725) == "1 h 02 m"
+    assert long_duration(90000) == "1 d 01 h"
 
 
 @pytest.mark.parametrize("bad", ["8x", "", "h", "-1h", "0m", "1h x"])

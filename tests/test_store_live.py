@@ -131,7 +131,7 @@ async def test_note_pending_while_locked_then_written_once(tmp_path: Path,
         started = time.monotonic()
         pending = store.outbox.submit("written while the db was locked")
         await asyncio.sleep(1.0)
-        assert pending.state == "pending" and store.outbox.pending_count == 1
+        assert pending.state == "pending" and len(store.outbox.pending) == 1
         note = await asyncio.wait_for(pending.wait(), 15)
         waited = time.monotonic() - started
         stop.set()

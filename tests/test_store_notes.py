@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.store import MARK_CLOSE, MARK_OPEN, Burst, Note, Store, StoreError, group_bursts
+from console.store.timeline import summarize_burst
 
 
 @pytest.fixture
@@ -159,8 +160,8 @@ def test_group_bursts_collapses_a_burst_and_keeps_the_rest() -> None:
     assert [type(g).__name__ for g in grouped] == ["Note", "Burst", "Note", "Note"]
     burst = grouped[1]
     assert isinstance(burst, Burst) and len(burst.notes) == 50
-    assert burst.summary.startswith("50 hosts went down: web0, web1, web2, web3, web4, …")
-    assert "(+45)" in burst.summary
+    assert summarize_burst(burst).startswith("50 hosts went down: web0, web1, web2, web3, web4, …")
+    assert "(+45)" in summarize_burst(burst)
 
 
 def test_group_bursts_splits_on_window_and_small_runs() -> None:

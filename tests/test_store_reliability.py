@@ -14,11 +14,13 @@ import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent  # bench/ is a package of the checkout
+
 
 def _loadgen(path: Path, tag: str, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "console.store.loadgen", "--db", str(path), "--tag", tag,
-         *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "bench.notes_loadgen", "--db", str(path), "--tag", tag,
+         *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
 
 
 def _saved(lines: list[str]) -> dict[int, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.logs.sanitize import sanitize_for_display
+from console.text import sanitize_for_display
 
 
 @pytest.mark.parametrize(("raw", "shown"), [

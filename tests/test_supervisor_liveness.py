@@ -14,9 +14,10 @@ from collections.abc import Callable
 
 import pytest
 
+from console.bus import EventBus
+from console.events import HostState
 from console.fleet import supervisor
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, SampleArrived
+from console.fleet.events import SampleArrived
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host
 from console.metrics.raw import RawSample

@@ -9,13 +9,12 @@ import yaml
 
 from console.metrics.thresholds import (
     METRICS,
-    NagiosRange,
     merge_thresholds,
-    parse_threshold,
     resolve_thresholds,
     thresholds_for_host,
     validate_thresholds,
 )
+from console.nagios_range import NagiosRange, parse_threshold
 
 # The block from issue 3, verbatim: it is the inventory contract.
 ISSUE_EXAMPLE = """

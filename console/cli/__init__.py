@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from console import __version__
+from console.diagnostics import LEVELS, setup_logging
 from console.errors import UserError
 
 
@@ -25,6 +26,9 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     parser.add_argument("--db", metavar="PATH", default=default,
                         help="shared notes database (default: console_notes_db, "
                              "$OPSCONSOLE_DB, else the per-user XDG data directory)")
+    parser.add_argument("--log-level", choices=LEVELS, default=default,
+                        help="detail of the console's own log, "
+                             "$XDG_STATE_HOME/opsconsole/opsconsole.log (default: info)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    setup_logging(getattr(args, "log_level", None) or "info")
     try:
         return int(args.run(args) or 0)
     except UserError as exc:

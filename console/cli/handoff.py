@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from console.errors import UserError
-from console.store.duration import parse_duration
+from console.format import parse_duration
 
 
 def add_parser(sub: argparse._SubParsersAction,

@@ -12,14 +12,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.fleet.alert_events import Severity
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, SampleArrived
+from console.bus import EventBus
+from console.events import HostState, HostStateChanged
+from console.fleet.events import SampleArrived
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
+from console.levels import SEVERITY_LEVEL
 from console.metrics.alerts import AlertEngine
 from console.metrics.thresholds import ThresholdSet, thresholds_for_host
+from console.severity import Severity
 from console.transport.base import CommandResult, Transport
 from console.transport.local import LocalTransport
 
@@ -40,7 +42,6 @@ STALENESS_CHECK_S = 1.0
 #: States in which the host's figures are current (CONNECTING has none yet, and is
 #: not a fault: UNKNOWN begins when a connection attempt has failed).
 _SEEN_STATES = (HostState.UP, HostState.CONNECTING)
-_LEVEL = {Severity.WARNING: "warn", Severity.CRITICAL: "crit"}
 
 
 class Fleet:
@@ -78,10 +79,34 @@ class Fleet:
         for change in changes:
             self.bus.publish(change)
 
+    def report_value(self, host: str, metric: str, key: str, value: float,
+                     now: float | None = None) -> None:
+        """A reading from any source (a log's errors per minute...) against the host's
+        `console_thresholds` for `metric`; transitions go out on the bus like a CPU
+        alert's, so the panel, the timeline and the handoff need no special case."""
+        changes = self.alerts.observe_value(host, metric, key, value,
+                                            self.thresholds[host].get(metric),
+                                            time.time() if now is None else now)
+        for change in changes:
+            self.bus.publish(change)
+
+    def report_severity(self, host: str, metric: str, key: str, severity: Severity,
+                        detail: str = "", value: float | None = None,
+                        now: float | None = None) -> None:
+        """A verdict from any source (a maintenance check's result), published the same
+        way. UNKNOWN with `detail` when the source cannot be read."""
+        changes = self.alerts.observe_severity(host, metric, key, severity,
+                                               time.time() if now is None else now,
+                                               detail=detail, value=value)
+        for change in changes:
+            self.bus.publish(change)
+
     def severity_level(self, host: str, metric: str) -> str | None:
         """"warn"/"crit" for a table cell whose metric is alerting, else None."""
         severity = self.alerts.metric_severity(host, metric)
-        return _LEVEL.get(severity)
+        if severity is Severity.WARNING or severity is Severity.CRITICAL:
+            return SEVERITY_LEVEL[severity]
+        return None
 
     @property
     def jumps(self) -> JumpPool:

@@ -18,10 +18,10 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from console.fleet.alert_events import Severity
 from console.fleet.fleet import Fleet
 from console.metrics.parsers.errors import ParseError
 from console.metrics.parsers.ps import TopProcesses, parse_ps
+from console.severity import Severity
 from console.transport.base import CommandResult
 from console.transport.errors import TransportError
 from console.transport.sampler_script import top_processes_command

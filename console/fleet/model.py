@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
+from console.events import HostState, HostStateChanged, HostStatus, is_stale_age
+from console.fleet.events import SampleArrived
 from console.fleet.history import Ring
 from console.inventory import Host, Inventory
 from console.metrics.sample import Sample
@@ -36,7 +37,7 @@ class HostView:
         age = self.age_s(now_wall)
         if age is None:
             return False
-        return self.status.state is not HostState.UP or age > 2 * self.host.interval
+        return self.status.state is not HostState.UP or is_stale_age(age, self.host.interval)
 
 
 def _sum(a: float | None, b: float | None) -> float | None:

@@ -10,13 +10,10 @@ import time
 from collections.abc import Callable
 
 from console import format as fmt
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.model import HostView
+from console.levels import DOWN, MUTED, OK, STALE, WARN
 from console.table_columns import Column
-
-# Levels, mildest first. The widget styles each through a theme variable.
-OK, MUTED, STALE, WARN, CRIT, DOWN = "ok", "muted", "stale", "warn", "crit", "down"
-
 
 # Figures first and the reason last, so an 80-column terminal still shows what matters.
 COLUMNS: tuple[Column, ...] = (

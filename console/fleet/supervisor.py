@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import time
 from collections.abc import Callable
 
 from console.alarm import Alarm
+from console.bus import EventBus
+from console.events import HostState, HostStateChanged, HostStatus, is_stale_age
 from console.fleet.backoff import reconnect_delay
-from console.fleet.bus import EventBus
-from console.fleet.events import HostState, HostStateChanged, HostStatus, SampleArrived
+from console.fleet.events import SampleArrived
 from console.inventory import Host
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
@@ -38,8 +40,8 @@ NEEDS_USER_RECHECK_S = 300.0
 #: be 250 probes a second for a 500-host fleet, for a figure that moves slowly and
 #: alerts only after several samples anyway.
 RTT_EVERY_S = 10.0
-#: Data older than this many intervals is stale.
-STALE_AFTER_INTERVALS = 2.0
+
+log = logging.getLogger(__name__)
 
 _NEEDS_USER_STATE = {
     AuthFailed: HostState.AUTH_FAILED,
@@ -78,6 +80,9 @@ class HostSupervisor:
             return
         since = old.since if old.state is state else now
         self.status = HostStatus(state, reason, since, retry_at)
+        if old.state is not state:
+            log.info("%s: %s -> %s%s", self.host.name, old.state.value, state.value,
+                     f" ({reason})" if reason else "")
         self._bus.publish(HostStateChanged(self.host.name, old, self.status))
 
     def request_reconnect(self) -> None:
@@ -156,7 +161,7 @@ class HostSupervisor:
         last = self._last_sample_at
         if self.status.state is HostState.UP and last is not None:
             age = now - last
-            if age > self.host.interval * STALE_AFTER_INTERVALS:
+            if is_stale_age(age, self.host.interval):
                 self._set(HostState.STALE, f"no data for {age:.0f} s")
                 self._probe_now.set()
 

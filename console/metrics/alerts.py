@@ -12,6 +12,16 @@ Per alert key (a metric, or a metric on one mount or device) it keeps a tiny sta
   the host is back, the first value of each metric settles its alert again.
 - A value of None (not known in this sample) changes nothing.
 
+Resource samples come in through `observe()`. Every other source (a log's errors per
+minute, a maintenance check's result, anything added later) comes in through one of two
+entry points, with the same states, events and UNKNOWN-when-unseen:
+
+- `observe_value(host, metric, key, value, threshold, now)`: a reading judged against
+  warn/crit zones with `for:`, `clear_for` and hysteresis, like a CPU figure;
+- `observe_severity(host, metric, key, severity, now, detail=...)`: a verdict already
+  made (a Nagios plugin's exit code); it takes effect at once, UNKNOWN included, and
+  a later value or verdict settles it again.
+
 `observe()` runs for every host every interval (500 hosts at 2 s), so the hot path
 allocates nothing for a metric whose alert does not change: states are created once
 per key, and only transitions build objects.
@@ -22,9 +32,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from console.fleet.alert_events import AlertChanged, Severity
+from console.events import AlertChanged
 from console.metrics.sample import Sample
 from console.metrics.thresholds import METRICS, MetricThreshold, ThresholdSet
+from console.severity import Severity
 
 OK, WARNING, CRITICAL, UNKNOWN = (Severity.OK, Severity.WARNING, Severity.CRITICAL,
                                   Severity.UNKNOWN)
@@ -110,9 +121,7 @@ class AlertEngine:
     def observe(self, host: str, sample: Sample, thresholds: ThresholdSet,
                 now: float) -> list[AlertChanged]:
         """Evaluate every metric of one sample. `now` is wall time (time.time())."""
-        h = self._hosts.get(host)
-        if h is None:
-            h = self._hosts[host] = _HostAlerts()
+        h = self._host(host)
         events: list[AlertChanged] = []
         if h.unknown is not None:
             events.extend(self.host_known(host, now))
@@ -174,11 +183,59 @@ class AlertEngine:
                 step(host, h, st, d.util_pct, util_t, now, events)
         return events
 
-    def host_unknown(self, host: str, reason: str, now: float) -> list[AlertChanged]:
-        """The host is unreachable or its data stale: nothing about it may read OK."""
+    def observe_value(self, host: str, metric: str, key: str, value: float,
+                      threshold: MetricThreshold, now: float) -> list[AlertChanged]:
+        """One reading of any named source, e.g. ("log_errors_per_min", "log:app")."""
+        h = self._host(host)
+        st = h.states.get(key)
+        if st is None:
+            if not threshold.active:
+                return []
+            st = h.states[key] = _KeyState(metric, key, threshold.unit)
+        events: list[AlertChanged] = []
+        self._step(host, h, st, value, threshold, now, events)
+        return events
+
+    def observe_severity(self, host: str, metric: str, key: str, severity: Severity,
+                         now: float, *, detail: str = "", value: float | None = None,
+                         unit: str = "") -> list[AlertChanged]:
+        """A verdict of any named source, e.g. ("check", "check:db-backup", CRITICAL).
+
+        It applies at once: whoever judged it (a plugin) has had its own `for:`. UNKNOWN
+        remembers the severity it replaced, as for a host that cannot be seen."""
+        h = self._host(host)
+        st = h.states.get(key)
+        if st is None:
+            if severity is OK:
+                return []
+            st = h.states[key] = _KeyState(metric, key, unit)
+        st.last_value = value
+        old = st.severity
+        if old is severity:
+            if st.detail != detail:
+                st.detail = detail  # the newest reason, without a new event
+            return []
+        if severity is UNKNOWN:
+            st.prior = old
+        st.warn_streak = st.crit_streak = st.clear_warn = st.clear_crit = 0
+        if severity is OK:
+            h.active.pop(key, None)
+        else:
+            if old is OK:
+                st.opened = now
+            h.active[key] = st
+        st.severity, st.value, st.since, st.detail = severity, value, now, detail
+        return [AlertChanged(host, metric, key, old, severity, value, "", now, unit, detail)]
+
+    def _host(self, host: str) -> _HostAlerts:
         h = self._hosts.get(host)
         if h is None:
             h = self._hosts[host] = _HostAlerts()
+        return h
+
+    def host_unknown(self, host: str, reason: str, now: float) -> list[AlertChanged]:
+        """The host is unreachable or its data stale: nothing about it may read OK."""
+        h = self._host(host)
         if h.unknown is not None:  # already UNKNOWN: keep the alerts, newest reason
             for st in h.active.values():
                 st.detail = reason

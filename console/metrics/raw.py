@@ -28,10 +28,6 @@ class CpuTimes:
     steal: float = 0.0
 
     @property
-    def idle_all(self) -> float:
-        return self.idle + self.iowait
-
-    @property
     def total(self) -> float:
         # guest/guest_nice are already included in user/nice by the kernel.
         return (

@@ -27,8 +27,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from console.fleet.alert_events import Severity
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.fleet.host_probe import (
     ProbeError,
@@ -38,11 +37,13 @@ from console.fleet.host_probe import (
     top_processes,
 )
 from console.fleet.model import HostView
-from console.logs.sanitize import sanitize_for_display
+from console.levels import SEVERITY_LEVEL
 from console.metrics.parsers.ps import TopProcesses
+from console.severity import Severity
+from console.text import sanitize_for_display
 from console.widgets.host_charts import HostCharts, window_points
 from console.widgets.host_header import HostFigures, HostHeader
-from console.widgets.mount_table import SEVERITY_LEVEL, MountTable
+from console.widgets.mount_table import MountTable
 from console.widgets.process_table import ProcessTable
 from console.widgets.rates_tables import DiskTable, InterfaceTable
 from console.widgets.service_list import ServiceList

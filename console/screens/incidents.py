@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from console import format as fmt
-from console.logs.sanitize import sanitize_for_display
 from console.screens.modals.incident import ResolveIncidentModal
 from console.store.errors import StoreError
 from console.store.models import Incident
 from console.store.store import Store
+from console.text import sanitize_for_display
 
 
 class IncidentsScreen(Screen[None]):

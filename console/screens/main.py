@@ -9,12 +9,12 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input
 
-from console.fleet.alert_events import Severity
-from console.fleet.events import HostState, HostStateChanged
+from console.events import HostState, HostStateChanged, SubscriberFailed
 from console.fleet.fleet import Fleet
 from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
+from console.severity import Severity
 from console.transport.errors import TransportError
 from console.widgets.alerts_panel import AlertsPanel
 from console.widgets.fleet_table import FleetTable
@@ -74,7 +74,8 @@ class MainScreen(NotesMixin):
         self.set_interval(refresh_period([h.interval for h in self.fleet.inventory.hosts]),
                           self.refresh_fleet)
         self._refresh_soon: Timer | None = None
-        self._unsubscribe = self.fleet.bus.subscribe(HostStateChanged, self._state_changed)
+        self.listen(self.fleet.bus, HostStateChanged, self._state_changed)
+        self.listen(self.fleet.bus, SubscriberFailed, self._subscriber_failed)
         self.notes.display = self.app.size.width >= NOTES_MIN_WIDTH
         self.table.focus()
 
@@ -84,8 +85,10 @@ class MainScreen(NotesMixin):
         if event.size.width < NOTES_MIN_WIDTH and not self.notes.query_one(NoteInput).has_focus:
             self.notes.display = False
 
-    def on_unmount(self) -> None:
-        self._unsubscribe()
+    def _subscriber_failed(self, event: SubscriberFailed) -> None:
+        self.notify(f"internal error in {event.subscriber} (on {event.event}): "
+                    f"{event.error}; the console goes on, details in its log",
+                    severity="error", timeout=10)
 
     def _state_changed(self, _event: object) -> None:
         if self._refresh_soon is None:

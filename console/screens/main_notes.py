@@ -18,10 +18,12 @@ from textual.screen import Screen
 from console.fleet.fleet import Fleet
 from console.screens.modals.incident import OpenIncidentModal
 from console.store.errors import StoreError
+from console.store.events import NotesArrived
 from console.store.handoff import ActiveAlert, build_handoff
 from console.store.handoff_file import save_handoff
-from console.store.outbox import PendingNote
+from console.store.outbox import PendingChanged
 from console.store.store import Store
+from console.widgets.bus_listener import BusListener
 from console.widgets.notes_pane import NoteInput, NotesPane
 
 HANDOFF_SINCE_S = 8 * 3600
@@ -37,7 +39,7 @@ NOTES_BINDINGS = [
 ]
 
 
-class NotesMixin(Screen[None]):
+class NotesMixin(BusListener, Screen[None]):
     fleet: Fleet
     store: Store | None = None
 
@@ -48,9 +50,10 @@ class NotesMixin(Screen[None]):
     # -- the store arrives (or not) from the app -------------------------------------
     def attach_store(self, store: Store) -> None:
         self.store = store
-        store.outbox.on_change = self._pending_changed
+        self.listen(store.bus, PendingChanged, self._pending_changed)
+        self.listen(store.bus, NotesArrived, self._notes_arrived)
         self.notes.author = store.author
-        self._follow_notes()
+        self._load_recent_notes()
         self._keep_presence()
 
     def notes_unavailable(self, reason: str) -> None:
@@ -63,16 +66,22 @@ class NotesMixin(Screen[None]):
         return self.store
 
     @work(group="notes-feed", exit_on_error=False)
-    async def _follow_notes(self) -> None:
+    async def _load_recent_notes(self) -> None:
+        """What was written before this console opened; later notes arrive as
+        NotesArrived events (the store follows the file from the moment it opened)."""
         store = self.store
         assert store is not None
         self.notes.add(await store.recent_notes(200))
         await self._refresh_incident()
-        watcher = await store.watch()
-        async for batch in watcher:
-            self.notes.add(batch)
-            if any(n.category == "incident" for n in batch):
-                await self._refresh_incident()
+
+    def _notes_arrived(self, event: NotesArrived) -> None:
+        self.notes.add(event.notes)
+        if any(n.category == "incident" for n in event.notes):
+            self._refresh_incident_soon()
+
+    @work(group="notes-incident", exclusive=True, exit_on_error=False)
+    async def _refresh_incident_soon(self) -> None:
+        await self._refresh_incident()
 
     @work(group="notes-presence", exit_on_error=False)
     async def _keep_presence(self) -> None:
@@ -90,7 +99,8 @@ class NotesMixin(Screen[None]):
             open_ones = await self.store.incidents(open_only=True)
             self.notes.set_incident(open_ones[0] if open_ones else None)
 
-    def _pending_changed(self, pending: PendingNote) -> None:
+    def _pending_changed(self, event: PendingChanged) -> None:
+        pending = event.pending
         if self.store is None:
             return
         self.notes.set_pending(self.store.outbox.pending)

@@ -11,10 +11,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, RichLog, Static
 
-from console.logs.sanitize import sanitize_for_display
 from console.store.errors import StoreError
 from console.store.models import SearchHit
 from console.store.store import Store
+from console.text import sanitize_for_display
 
 
 class SearchScreen(Screen[None]):

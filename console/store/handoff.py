@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
-from console.logs.sanitize import sanitize_for_display
-from console.store.duration import format_duration
+from console.format import long_duration
 from console.store.models import OPERATION, Burst, Incident, Note
-from console.store.timeline import DEFAULT_BURST_WINDOW, group_bursts
+from console.store.timeline import DEFAULT_BURST_WINDOW, group_bursts, summarize_burst
+from console.text import sanitize_for_display
 
 if TYPE_CHECKING:
     from console.store.store import Store
@@ -90,9 +90,9 @@ def _who(note: Note) -> str:
 
 def _entry(item: Note | Burst, clock: _Clock) -> str:
     if isinstance(item, Burst):
-        span = format_duration(item.last_at - item.first_at)
+        span = long_duration(item.last_at - item.first_at)
         return (f"- {clock.short(item.first_at)} · _{md_escape(item.category)}_ · "
-                f"{md_escape(item.summary)} (within {span})")
+                f"{md_escape(summarize_burst(item))} (within {span})")
     if item.is_system:
         host = f" · {md_escape(item.host)}" if item.host else ""
         result = item.meta.get("result") if item.category == OPERATION else None
@@ -115,7 +115,7 @@ def _timeline(notes: Sequence[Note], clock: _Clock, limit: int | None = None) ->
 def _incident_head(incident: Incident, clock: _Clock) -> str:
     return (f"### #{incident.id} [{md_escape(incident.severity)}] {md_escape(incident.title)}"
             f"\n\nOpened {clock.full(incident.opened_at)} by {md_escape(incident.opened_by)}"
-            f", open for {format_duration(incident.duration(clock.now))}.")
+            f", open for {long_duration(incident.duration(clock.now))}.")
 
 
 def _alerts_section(active: Sequence[ActiveAlert] | None, firing: Sequence[Note],
@@ -171,7 +171,7 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
         active = None if active is None else [a for a in active if a.host in keep]
 
     out = [f"# Handoff: {clock.full(since)} → {clock.full(clock.now)}", "",
-           f"Last {format_duration(since_seconds)} from `{store.path}`, "
+           f"Last {long_duration(since_seconds)} from `{store.path}`, "
            f"prepared by {md_escape(store.author)}.", ""]
 
     out += [f"## Open incidents ({len(open_incidents)})", ""]
@@ -187,7 +187,7 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
         for i in resolved:
             out.append(f"- #{i.id} [{md_escape(i.severity)}] {md_escape(i.title)}: resolved "
                        f"{clock.short(i.resolved_at or 0)} by {md_escape(i.resolved_by or '?')}"
-                       f" after {format_duration(i.duration(clock.now))}. "
+                       f" after {long_duration(i.duration(clock.now))}. "
                        f"{_body(i.summary or '')}".rstrip())
         out.append("")
 

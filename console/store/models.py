@@ -123,9 +123,3 @@ class Burst:
     @property
     def last_at(self) -> float:
         return self.notes[-1].created_at
-
-    @property
-    def summary(self) -> str:
-        from console.store.timeline import summarize_burst
-
-        return summarize_burst(self)

@@ -15,14 +15,22 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Protocol
 
 from console.store.errors import StoreBusy, StoreError
 from console.store.models import Note
 from console.store.notes import new_client_uuid
 
-if TYPE_CHECKING:
-    from console.store.store import Store
+
+class NoteSink(Protocol):
+    """What the outbox writes through (the Store); a protocol, so the outbox does not
+    import the store that owns it."""
+
+    author: str
+    path: Path
+
+    async def add_note(self, body: str, author: str | None = ..., **fields: Any) -> Note: ...
 
 PendingState = Literal["pending", "saved", "failed"]
 
@@ -52,15 +60,22 @@ class PendingNote:
         return self.note
 
 
+@dataclass(frozen=True, slots=True)
+class PendingChanged:
+    """A note of this console's outbox moved: pending, saved or failed (a bus event)."""
+
+    pending: PendingNote
+
+
 class PendingWriter:
-    def __init__(self, store: Store, initial_backoff: float = 0.1, max_backoff: float = 5.0,
-                 on_change: Callable[[PendingNote], None] | None = None) -> None:
+    def __init__(self, store: NoteSink, initial_backoff: float = 0.1, max_backoff: float = 5.0,
+                 publish: Callable[[object], None] | None = None) -> None:
         self._store = store
         self._queue: deque[PendingNote] = deque()
         self._task: asyncio.Task[None] | None = None
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
-        self.on_change = on_change
+        self._publish = publish  # the bus: PendingChanged for every move
 
     def submit(self, body: str, author: str | None = None, **fields: Any) -> PendingNote:
         """Queue a note (same keywords as Store.add_note); never blocks, never raises
@@ -78,13 +93,9 @@ class PendingWriter:
     def pending(self) -> list[PendingNote]:
         return list(self._queue)
 
-    @property
-    def pending_count(self) -> int:
-        return len(self._queue)
-
     def _changed(self, pending: PendingNote) -> None:
-        if self.on_change is not None:
-            self.on_change(pending)
+        if self._publish is not None:
+            self._publish(PendingChanged(pending))
 
     async def _write(self, pending: PendingNote) -> None:
         backoff = self.initial_backoff

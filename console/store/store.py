@@ -16,12 +16,14 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from console.bus import EventBus
 from console.store import incidents as _incidents
 from console.store import notes as _notes
 from console.store import presence as _presence
 from console.store.author import current_author
 from console.store.db import DEFAULT_BUSY_TIMEOUT_MS, Database
 from console.store.errors import StoreError
+from console.store.events import NotesArrived
 from console.store.models import Incident, Note, Presence, SearchHit
 from console.store.outbox import PendingNote, PendingWriter
 from console.store.search import search as _search
@@ -32,24 +34,27 @@ PRESENCE_INTERVAL = 5.0
 
 
 class Store:
-    def __init__(self, db: Database, author: str, known_hosts: Iterable[str] = ()) -> None:
+    def __init__(self, db: Database, author: str, known_hosts: Iterable[str] = (),
+                 bus: EventBus | None = None) -> None:
         self._db = db
+        self.bus = bus or EventBus()  # NotesArrived, PendingChanged
         self.author = author
         self.known_hosts: tuple[str, ...] = tuple(known_hosts)
         self.console_id = _presence.new_console_id()
         self._watchers: list[DataVersionWatcher] = []
         self._presence_task: asyncio.Task[None] | None = None
+        self._follow_task: asyncio.Task[None] | None = None
         self._outbox: PendingWriter | None = None
         self._closed = False
 
     @classmethod
     async def connect(cls, path: Path | str, *, author: str | None = None,
-                      known_hosts: Iterable[str] = (),
+                      known_hosts: Iterable[str] = (), bus: EventBus | None = None,
                       busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
         """Open (creating and migrating if needed). Raises StoreUnavailable/StoreTooNew
         with a one-line message; the caller must `await close()`."""
         db = await Database.open(path, busy_timeout_ms)
-        return cls(db, current_author(author), known_hosts)
+        return cls(db, current_author(author), known_hosts, bus)
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -159,10 +164,24 @@ class Store:
         self._watchers.append(watcher)
         return watcher
 
+    async def follow(self) -> None:
+        """Publish `NotesArrived` on the bus for every note other writers commit from
+        now on, until `close()`. Load what came before with `recent_notes`: entries
+        are keyed by id, so the overlap of the two is harmless."""
+        if self._follow_task is not None:
+            return
+        watcher = await self.watch()
+
+        async def run() -> None:
+            async for batch in watcher:
+                self.bus.publish(NotesArrived(tuple(batch)))
+
+        self._follow_task = asyncio.get_running_loop().create_task(run(), name="notes-feed")
+
     @property
     def outbox(self) -> PendingWriter:
         if self._outbox is None:
-            self._outbox = PendingWriter(self)
+            self._outbox = PendingWriter(self, publish=self.bus.publish)
         return self._outbox
 
     async def start_presence(self, interval: float = PRESENCE_INTERVAL) -> None:
@@ -195,6 +214,10 @@ class Store:
         try:
             for watcher in self._watchers:
                 watcher.stop()
+            if self._follow_task is not None:
+                self._follow_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StoreError, sqlite3.Error):
+                    await self._follow_task
             if self._outbox is not None:
                 unsaved = await self._outbox.close(pending_timeout)
             if self._presence_task is not None:

@@ -186,7 +186,9 @@ class SSHTransport:
         timeout = probe_timeout(self.host.interval)
         start = time.perf_counter()
         try:
-            # asyncio.timeout, not wait_for: no extra task per probe.
+            # asyncio.timeout, not wait_for: no extra task per probe. A private call:
+            # asyncssh sends global requests only from its own keepalive timer and
+            # exposes no timing (tests/test_private_apis.py fails if it goes away).
             async with asyncio.timeout(timeout):
                 await conn._make_global_request(b"keepalive@openssh.com")
         except TimeoutError:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 from console import format as fmt
-from console.fleet.alert_events import Severity, format_value
+from console.levels import CRIT, SEVERITY_LEVEL, UNKNOWN, WARN
 from console.metrics.alerts import Alert
+from console.severity import Severity
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
 
-_LEVEL = {Severity.CRITICAL: "crit", Severity.UNKNOWN: "unknown", Severity.WARNING: "warn"}
 COLUMNS = (Column("sev", "Sev", 5, False), Column("host", "Host", 18, False),
            Column("key", "Metric", 18, False), Column("value", "Value", 9),
            Column("threshold", "Threshold", 14, False), Column("since", "Since", 8, False),
@@ -22,7 +22,7 @@ def alert_key(alert: Alert) -> str:
 
 
 class AlertsPanel(LineTable):
-    LEVELS = ("warn", "crit", "unknown")
+    LEVELS = (WARN, CRIT, UNKNOWN)
     CSS_NAME = "alerts-panel"
     COMPONENT_CLASSES = {"alerts-panel--header", "alerts-panel--cursor",
                          *(f"alerts-panel--{level}" for level in LEVELS)}
@@ -66,12 +66,12 @@ def alert_cells(alert: Alert) -> dict[str, tuple[str, str]]:
     # An UNKNOWN alert has no current value: its last figure would look live.
     value = (None if alert.severity is Severity.UNKNOWN
              else alert.last_value if alert.last_value is not None else alert.value)
-    level = _LEVEL.get(alert.severity, "warn")
+    level = SEVERITY_LEVEL[alert.severity] if alert.severity.is_problem else WARN
     return {
         "sev": (alert.severity.name[:4], level),
         "host": (alert.host, level),
         "key": (alert.key, level),
-        "value": (format_value(value, alert.unit) if value is not None else fmt.DASH, level),
+        "value": (fmt.alert_value(value, alert.unit) if value is not None else fmt.DASH, level),
         "threshold": (alert.threshold or fmt.DASH, level),
         # A clock time, not an age: it changes only when the alert does.
         "since": (time.strftime("%H:%M:%S", time.localtime(alert.opened)), level),

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from console.logs.sanitize import sanitize_for_display
-
 # Levels, mildest first; each is styled through a theme variable.
-OK, MUTED, STALE, WARN, CRIT, UNKNOWN = "ok", "muted", "stale", "warn", "crit", "unknown"
+from console.levels import CRIT, MUTED, OK, STALE, UNKNOWN, WARN
+from console.text import sanitize_for_display
+
 LEVELS = (OK, MUTED, STALE, WARN, CRIT, UNKNOWN)
 
 Cell = tuple[str, str]  # (text, level)

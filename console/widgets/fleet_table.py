@@ -9,12 +9,13 @@ from textual.binding import Binding
 
 from console.fleet.model import FleetModel
 from console.fleet.rows import COLUMNS, NAME_COLUMNS, SeverityLookup, row_cells, sort_value
+from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
 
 
 class FleetTable(LineTable):
-    LEVELS = ("ok", "muted", "stale", "warn", "crit", "down")
+    LEVELS = (OK, MUTED, STALE, WARN, CRIT, DOWN)
     CSS_NAME = "fleet-table"
     COMPONENT_CLASSES = {"fleet-table--header", "fleet-table--cursor",
                          *(f"fleet-table--{level}" for level in LEVELS)}

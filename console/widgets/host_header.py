@@ -12,16 +12,13 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console import format as fmt
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.model import HostView
-from console.logs.sanitize import sanitize_for_display
-from console.widgets.mount_table import compact_size
+from console.fleet.rows import state_text
+from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
+from console.text import sanitize_for_display
 
-_LEVELS = ("ok", "muted", "stale", "warn", "crit", "down")
-
-
-_LEVEL = {HostState.UP: "ok", HostState.CONNECTING: "muted", HostState.STALE: "stale",
-          HostState.RECONNECTING: "warn"}
+_LEVELS = (OK, MUTED, STALE, WARN, CRIT, DOWN)
 
 
 def state_line(view: HostView, now: float) -> tuple[str, str]:
@@ -34,7 +31,7 @@ def state_line(view: HostView, now: float) -> tuple[str, str]:
         text += f" (retry in {max(0, round(status.retry_at - now))}s)"
     if status.state is not HostState.UP or view.sample is None:
         text += f" since {time.strftime('%H:%M:%S', time.localtime(status.since))}"
-    return text, _LEVEL.get(status.state, "down")
+    return text, state_text(view, now)[2]  # the fleet table's level for the same state
 
 
 class HostHeader(Static):
@@ -103,8 +100,8 @@ class HostFigures(Static):
                     f"system {pct(s.cpu_system_pct)}  iowait {pct(s.cpu_iowait_pct)}  "
                     f"steal {pct(s.cpu_steal_pct)}\n")
         text.append("Mem ", "bold")
-        text.append(f"{pct(s.mem_pct)} ({compact_size(s.mem_used)} of "
-                    f"{compact_size(s.mem_total)})  ")
+        text.append(f"{pct(s.mem_pct)} ({fmt.compact_size(s.mem_used)} of "
+                    f"{fmt.compact_size(s.mem_total)})  ")
         text.append("Swap ", "bold")
         text.append(f"{pct(s.swap_pct)}  ")
         text.append("Load ", "bold")

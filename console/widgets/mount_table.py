@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from console import format as fmt
-from console.fleet.alert_events import Severity
+from console.levels import SEVERITY_LEVEL
 from console.metrics.raw import Filesystem
+from console.severity import Severity
 from console.widgets.detail_table import (
     CRIT,
     MUTED,
@@ -18,21 +19,6 @@ from console.widgets.detail_table import (
     Col,
     DetailTable,
 )
-
-SEVERITY_LEVEL = {Severity.OK: OK, Severity.WARNING: WARN, Severity.CRITICAL: CRIT,
-                  Severity.UNKNOWN: UNKNOWN}
-
-
-def compact_size(n: float | None) -> str:
-    """1K-based sizes in at most 7 characters ("931.5G"), as `df -h` prints them."""
-    if n is None:
-        return fmt.DASH
-    value = float(n)
-    for unit in ("B", "K", "M", "G", "T", "P"):
-        if abs(value) < 1024 or unit == "P":
-            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
-        value /= 1024
-    return fmt.DASH  # unreachable
 
 
 def mount_rows(filesystems: Sequence[Filesystem], severities: Mapping[str, Severity],
@@ -51,8 +37,8 @@ def mount_rows(filesystems: Sequence[Filesystem], severities: Mapping[str, Sever
         dim = STALE if stale else MUTED
         rows[fs.mount] = [
             (fs.mount, worst), (fmt.pct(fs.used_pct).strip(), disk),
-            (fmt.pct(fs.inodes_pct).strip(), inodes), (compact_size(fs.total), plain),
-            (compact_size(fs.used), plain), (compact_size(fs.available), plain),
+            (fmt.pct(fs.inodes_pct).strip(), inodes), (fmt.compact_size(fs.total), plain),
+            (fmt.compact_size(fs.used), plain), (fmt.compact_size(fs.available), plain),
             (fs.fstype or fmt.DASH, dim), (fs.device, dim),
         ]
     return rows

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from console import format as fmt
 from console.metrics.parsers.ps import ProcessInfo
 from console.widgets.detail_table import MUTED, OK, STALE, Cell, Col, DetailTable
-from console.widgets.mount_table import compact_size
 
 
 class ProcessTable(DetailTable):
@@ -29,7 +28,7 @@ class ProcessTable(DetailTable):
         for rank, p in enumerate(processes):
             rows[str(rank)] = [
                 (str(p.pid), dim), (p.user, dim), (fmt.num(p.cpu_pct, 1), plain),
-                (fmt.num(p.mem_pct, 1), plain), (compact_size(p.rss), plain),
+                (fmt.num(p.mem_pct, 1), plain), (fmt.compact_size(p.rss), plain),
                 (p.command or fmt.DASH, plain),
             ]
         self.sync(rows)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from console.fleet.host_probe import ServiceState
+from console.levels import SEVERITY_LEVEL
 from console.widgets.detail_table import MUTED, STALE, Cell, Col, DetailTable
-from console.widgets.mount_table import SEVERITY_LEVEL
 
 
 class ServiceList(DetailTable):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.model import FleetModel
 
 _DOWN = (HostState.UNREACHABLE, HostState.RECONNECTING, HostState.AUTH_FAILED,

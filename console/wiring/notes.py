@@ -5,20 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from console.fleet.alert_events import AlertChanged
-from console.fleet.bus import EventBus
-from console.fleet.events import HostStateChanged
-from console.store.recorder import TimelineRecorder
+from console.bus import EventBus
+from console.events import AlertChanged, HostStateChanged
 from console.store.store import Store
+from console.wiring.timeline import TimelineRecorder
 
 
 async def open_console_store(path: Path, known_hosts: Iterable[str], bus: EventBus,
                              author: str | None = None) -> Store:
-    """Open the shared database for a console: announce presence and start recording
-    the fleet's events. Raises StoreUnavailable with a message naming the path."""
-    store = await Store.connect(path, author=author, known_hosts=known_hosts)
+    """Open the shared database for a console: announce presence, publish other
+    writers' notes and the outbox's moves on `bus`, and record the fleet's events.
+    Raises StoreUnavailable with a message naming the path."""
+    store = await Store.connect(path, author=author, known_hosts=known_hosts, bus=bus)
     try:
         await store.start_presence()
+        await store.follow()
     except BaseException:
         await store.close()
         raise

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hashlib
 
-from console.fleet.alert_events import AlertChanged, Severity
-from console.fleet.events import HostState, HostStateChanged
+from console.events import AlertChanged, HostState, HostStateChanged
+from console.severity import Severity
 from console.store.outbox import PendingWriter
 
 DEDUPE_BUCKET_S = 120.0

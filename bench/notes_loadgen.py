@@ -1,6 +1,6 @@
 """A note-writing process for the reliability tests and the benchmark.
 
-    python -m console.store.loadgen --db PATH --tag A --rate 10 --seconds 60 --watch
+    python -m bench.notes_loadgen --db PATH --tag A --rate 10 --seconds 60 --watch
 
 Prints `saved <id> <client_uuid>` (flushed) only once a note is committed, so a parent
 that kills this process with -9 knows exactly which notes must survive; with --watch it
@@ -61,7 +61,7 @@ async def _main(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m console.store.loadgen")
+    parser = argparse.ArgumentParser(prog="python -m bench.notes_loadgen")
     parser.add_argument("--db", required=True)
     parser.add_argument("--tag", default="A")
     parser.add_argument("--rate", type=float, default=10.0)
