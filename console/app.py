@@ -75,7 +75,8 @@ class OpsConsole(App[None]):
             # The console keeps running without notes; the reason names the path.
             self.main_screen.notes_unavailable(str(exc))
             return
-        self.main_screen.attach_store(self.store)
+        if self.main_screen.is_attached:  # a quit can come first (100,000 hosts to stop)
+            self.main_screen.attach_store(self.store)
 
     async def on_unmount(self) -> None:
         await self.fleet.stop()

@@ -130,7 +130,8 @@ def _type_name(value: Any) -> str:
 def plain_text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be {what}, got {shown(value)}")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
+    # isprintable() is False for every space but " " (tabs, newlines, NBSP...).
+    if " " in value or not value.isprintable():
         raise ValueError(f"must be {what} without spaces or control characters, "
                          f"got {shown(value)}")
     return value

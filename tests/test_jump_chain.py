@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from console.fleet.events import HostState
+from console.events import HostState
 from console.fleet.fleet import Fleet
 from console.inventory import load_inventory
 from tests.sshlab import Sshd, SshLab, loopback_addresses

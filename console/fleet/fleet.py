@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from console.bus import EventBus
 from console.events import HostState, HostStateChanged
 from console.fleet.events import SampleArrived
+from console.fleet.gate import Gate
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
 from console.inventory import Host, Inventory
@@ -50,7 +51,7 @@ class Fleet:
         self.bus = bus or EventBus()
         self.model = FleetModel(inventory)
         self.bus.subscribe((SampleArrived, HostStateChanged), self.model.on_event)
-        self._handshakes = asyncio.Semaphore(MAX_HANDSHAKES)
+        self._handshakes = Gate(MAX_HANDSHAKES)  # not asyncio.Semaphore: see gate.py
         self._jumps: JumpPool | None = None
         self._frames: FrameBatch | None = None  # every SSH host's frames, parsed together
         self.supervisors: dict[str, HostSupervisor] = {

@@ -19,6 +19,7 @@ from console.bus import EventBus
 from console.events import HostState, HostStateChanged, HostStatus, is_stale_age
 from console.fleet.backoff import reconnect_delay
 from console.fleet.events import SampleArrived
+from console.fleet.gate import Gate
 from console.inventory import Host
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
@@ -51,7 +52,7 @@ _NEEDS_USER_STATE = {
 
 class HostSupervisor:
     def __init__(self, host: Host, transport: Transport | Callable[[], Transport],
-                 bus: EventBus, handshakes: asyncio.Semaphore) -> None:
+                 bus: EventBus, handshakes: Gate | asyncio.Semaphore) -> None:
         self.host = host
         self._transport = transport
         self._bus = bus
@@ -124,8 +125,9 @@ class HostSupervisor:
                 self._set(state, reason, retry_in=delay)
                 await self._wait(delay)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.transport.close())
+            if not callable(self._transport):  # only a transport that was built
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._transport.close())
 
     async def _wait(self, seconds: float) -> None:
         self._wake.clear()

@@ -79,7 +79,7 @@ def group_hosts(group: str, body: Any, shown: str, drafts: Drafts,
         raise InventoryError(shown, "must be a list of host names", None, f"{group}.hosts")
     for host in hosts:
         name = str(host)
-        if not name or any(ch.isspace() or not ch.isprintable() for ch in name):
+        if not name or " " in name or not name.isprintable():
             raise InventoryError(shown, f"host name {name[:60]!r} is empty or has spaces",
                                  None, f"{group}.hosts")
         seen.setdefault(name, group)

@@ -9,6 +9,7 @@ once instead of being expanded (or rendered into an error message).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ MAX_VALUE_NODES = 10_000
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _EMPTY = yaml.ScalarNode("tag:yaml.org,2002:null", "")
 _GROUP_KEYS = ("hosts", "vars", "children")
+_SPACE = re.compile(r"\s")
 
 
 class NotYamlInventory(Exception):
@@ -133,7 +135,7 @@ class YamlReader:
             and not is_null(node) else None
         if not value:
             raise self.error(node, path, f"empty or invalid {what} name")
-        if any(ch.isspace() or not ch.isprintable() for ch in value):
+        if not value.isprintable() or _SPACE.search(value):
             raise self.error(node, [*path, value[:60]],
                              f"{what} name has spaces or control characters")
         return value
@@ -262,7 +264,8 @@ class YamlReader:
         for k, v in self.items(node):
             name = self.key(k, path, "variable")
             where = [*path, name]
-            if (name.startswith(("console_", "ansible_"))
+            if (not isinstance(v, yaml.ScalarNode)
+                    and name.startswith(("console_", "ansible_"))
                     and expanded_size(v, MAX_VALUE_NODES) > MAX_VALUE_NODES):
                 raise self.error(k, where, f"value has more than {MAX_VALUE_NODES:,} "
                                            f"entries once its aliases are expanded: refused")
