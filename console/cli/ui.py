@@ -19,6 +19,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     inventory = inventory_from(args)
+    if len(inventory.hosts) >= 10_000:  # building the fleet takes seconds: say so
+        print(f"opsconsole: starting the console on {len(inventory.hosts):,} hosts…",
+              file=sys.stderr, flush=True)
     db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 
