@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -30,12 +31,29 @@ class Progress:
         self.last = 0.0
         self.pending = ""
         self.shown = False
+        self.finished = False
+        self.lock = threading.Lock()
+        # One long step (composing a 100 MB YAML file) reports nothing for seconds:
+        # a timer shows the step in progress once the quiet period is over.
+        self.timer = threading.Timer(_QUIET_FOR_S, self._late)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _late(self) -> None:
+        with self.lock:
+            if not self.finished and not self.shown and self.pending:
+                self._show(self.pending, time.monotonic())
 
     def __call__(self, message: str) -> None:
         now = time.monotonic()
-        self.pending = message
-        if now - self.start < _QUIET_FOR_S or now - self.last < (0.1 if self.tty else 1.0):
-            return
+        with self.lock:
+            self.pending = message
+            if now - self.start < _QUIET_FOR_S or \
+                    now - self.last < (0.1 if self.tty else 1.0):
+                return
+            self._show(message, now)
+
+    def _show(self, message: str, now: float) -> None:
         self.last = now
         self.shown = True
         text = f"opsconsole: {message}…"
@@ -46,6 +64,9 @@ class Progress:
         self.stream.flush()
 
     def done(self, summary: str) -> None:
+        with self.lock:
+            self.finished = True
+        self.timer.cancel()
         if not self.shown and time.monotonic() - self.start < _QUIET_FOR_S:
             return
         if self.tty:

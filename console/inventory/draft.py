@@ -97,9 +97,10 @@ def check_value(name: str, value: Any, origin: Origin) -> Any:
 class Drafts:
     """Groups and hosts as read so far, in the order they were first seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
         self.groups: dict[str, GroupDraft] = {"all": GroupDraft(0)}
         self.hosts: dict[str, HostDraft] = {}
+        self.progress = progress  # told every 10,000 hosts read
 
     def group(self, name: str) -> GroupDraft:
         draft = self.groups.get(name)
@@ -123,6 +124,8 @@ class Drafts:
         draft = self.hosts.get(name)
         if draft is None:
             draft = self.hosts[name] = HostDraft(len(self.hosts), origin)
+            if self.progress is not None and len(self.hosts) % 10_000 == 0:
+                self.progress(f"reading {origin.file}: {len(self.hosts):,} hosts")
             if port is not None:  # `web-1:2222`: web-1 on port 2222, where first named
                 draft.vars.add("ansible_port", port, origin)
         draft.groups[group] = None

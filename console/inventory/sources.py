@@ -102,7 +102,7 @@ def load_inventory(sources: str | Path | Sequence[str | Path],
     paths = [Path(s) for s in sources]
     if not paths:
         raise InventoryError("-i", "no inventory source given")
-    drafts = Drafts()
+    drafts = Drafts(progress)
     files: list[Path] = []
     try:
         for path in paths:
