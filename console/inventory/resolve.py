@@ -148,6 +148,9 @@ class _Resolver:
             notes += [f"{var}: {option} is not used by the console" for option in
                       parsed.ignored]
             if found is not None:
+                if parsed.jump is not None or parsed.problem:
+                    notes.append(f"{var}: its jump is not used: console_jump "
+                                 f"({found or 'above'}) wins")
                 continue
             if parsed.problem:
                 problems.append(merged.origins[var].describe(parsed.problem))
