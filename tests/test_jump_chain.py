@@ -180,3 +180,25 @@ async def test_host_key_trusted_under_the_address_really_connected(ssh_lab: SshL
         await wait_states(fleet, ["db-1"], HostState.UP, 15, ssh_lab)
     finally:
         await fleet.stop()
+
+
+async def test_an_unusable_host_says_why_and_is_never_dialled(ssh_lab: SshLab) -> None:
+    good, odd = loopback_addresses(2, first=126)
+    sshd = ssh_lab.start_daemon([good, odd])
+    inventory = ssh_lab.root / "hosts.ini"
+    inventory.write_text(
+        f"[all:vars]\nconsole_interval=0.5\nansible_user={ssh_lab.user}\n"
+        f"ansible_ssh_private_key_file={ssh_lab.client_key_path}\n"
+        f"ansible_port={sshd.port}\n\n[app]\nfine ansible_host={good}\n"
+        f"odd ansible_host={odd} ansible_ssh_common_args='-o ProxyCommand=\"nc %h %p\"'\n")
+    fleet = Fleet(load_inventory(inventory))
+    fleet.start()
+    try:
+        await wait_states(fleet, ["fine"], HostState.UP, 15, ssh_lab)
+        await wait_states(fleet, ["odd"], HostState.UNUSABLE, 5, ssh_lab)
+        reason = fleet.model.views["odd"].status.reason
+        assert reason.startswith(f"{inventory}:9: app.odd.ansible_ssh_common_args: "
+                                 "ProxyCommand 'nc %h %p' is not supported"), reason
+        assert sshd.log_path.read_text().count("Accepted publickey") == 1  # `fine` only
+    finally:
+        await fleet.stop()
