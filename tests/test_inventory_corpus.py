@@ -137,3 +137,17 @@ def test_a_source_ansible_cannot_parse_is_an_error_not_a_smaller_fleet(
     with pytest.raises(UserError) as info:
         load_inventory(bad)
     assert str(info.value).startswith(f"{bad}: Ansible could not read it: ")
+
+
+def test_a_comma_separated_host_list_as_ansible_reads_it(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """`-i 'web-1,10.0.0.2:2222,'`: Ansible's host_list source, for ad hoc runs."""
+    monkeypatch.setenv("OPSCONSOLE_ANSIBLE", "never")
+    source = "web-1, 10.0.0.2:2222,[fe80::1]:2200,"
+    inventory = load_inventory([source])
+    listing = ansible_list([Path(source)], tmp_path)
+    assert listing["ungrouped"]["hosts"] == [h.name for h in inventory.hosts] == \
+        ["web-1", "10.0.0.2", "fe80::1"]
+    assert [h.port for h in inventory.hosts] == [None, 2222, 2200]
+    assert listing["_meta"]["hostvars"]["10.0.0.2"]["ansible_port"] == 2222

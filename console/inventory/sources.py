@@ -11,6 +11,7 @@ plugins, Jinja in connection variables) goes to Ansible when it is installed.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +31,7 @@ from console.inventory.yaml_source import (
 )
 
 ProgressFn = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 _YAML_SUFFIXES = (".yml", ".yaml", ".json")
 # Ansible's INVENTORY_IGNORE_EXTS and the names it always skips in a directory.
@@ -71,6 +73,25 @@ def _read_file(path: Path, drafts: Drafts) -> None:
         read_ini(text, shown, drafts)  # no YAML at all: an INI file, as Ansible tries
 
 
+def _read_host_list(text: str, drafts: Drafts) -> None:
+    """Ansible's host_list source: `-i 'a,b:2222,'`, hosts in `ungrouped`."""
+    from console.ansible_names import split_host_port
+    from console.inventory.draft import Origin
+
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        if " " in item or not item.isprintable():
+            raise InventoryError(text[:80], f"host {item[:60]!r} has spaces or control "
+                                            "characters")
+        try:
+            name, port = split_host_port(item)
+        except ValueError as exc:
+            raise InventoryError(text[:80], f"host {item[:60]!r}: {exc}") from None
+        if name not in drafts.hosts:
+            drafts.add_host(name, "ungrouped", Origin("-i", None, name), port)
+
+
 def _files(source: Path) -> list[Path]:
     """A directory's inventory files, as Ansible walks it; a file is itself."""
     if not source.is_dir():
@@ -106,6 +127,9 @@ def load_inventory(sources: str | Path | Sequence[str | Path],
     files: list[Path] = []
     try:
         for path in paths:
+            if not path.exists() and not path.is_symlink() and "," in str(path):
+                _read_host_list(str(path), drafts)  # -i 'web-1,web-2:2222,'
+                continue
             if not path.exists() and not path.is_symlink():
                 raise InventoryError(str(path), "no such file or directory")
             found = _files(path)
@@ -126,7 +150,16 @@ def load_inventory(sources: str | Path | Sequence[str | Path],
             return _through_ansible(paths, str(paths[0]), progress)
     if progress:
         progress(f"resolving {len(drafts.hosts):,} hosts")
-    return resolve(drafts, tuple(paths), progress)
+    return _logged(resolve(drafts, tuple(paths), progress))
+
+
+def _logged(inventory: Inventory) -> Inventory:
+    log.info("inventory %s: %d hosts, %d groups, %d unusable",
+             ", ".join(map(str, inventory.sources)), len(inventory.hosts),
+             len(inventory.groups), len(inventory.unusable))
+    for host in inventory.unusable[:20]:
+        log.warning("host %s cannot be reached as written: %s", host.name, host.problem)
+    return inventory
 
 
 def _has_templates(drafts: Drafts) -> bool:
@@ -157,4 +190,5 @@ def _through_ansible(paths: list[Path], why: str, progress: ProgressFn | None
     read_with_ansible(paths, str(paths[0]), drafts,
                       [*ANSIBLE_VARS, "ansible_connection"])
     drafts.finish([], read_var_file)
-    return resolve(drafts, tuple(paths))
+    log.info("inventory read through Ansible: %s", why)
+    return _logged(resolve(drafts, tuple(paths)))

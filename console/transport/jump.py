@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 
 import asyncssh
@@ -21,6 +22,8 @@ import asyncssh
 from console import ssh_config
 from console.inventory import Hop, Host, Inventory
 from console.transport.errors import TransportError
+
+log = logging.getLogger(__name__)
 
 
 def parse_destination(spec: str) -> tuple[str | None, str, int | None]:
@@ -102,7 +105,11 @@ class JumpPool:
                 reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
                 via = f" (through {', '.join(str(h) for h in path[:-1])})" \
                     if len(path) > 1 else ""
+                log.warning("jump host %s%s: %s", hop, via, reason)
                 raise TransportError(f"jump host {hop}{via}: {reason}") from exc
+            log.info("jump host %s connected%s", hop,
+                     f" through {', '.join(str(h) for h in path[:-1])}" if len(path) > 1
+                     else "")
             self._conns[path] = conn
             return conn
 
