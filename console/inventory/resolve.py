@@ -29,9 +29,8 @@ _SSH_ARGS = ("ansible_ssh_common_args", "ansible_ssh_extra_args")
 
 
 class _Resolver:
-    def __init__(self, drafts: Drafts, primary: str) -> None:
+    def __init__(self, drafts: Drafts) -> None:
         self.drafts = drafts
-        self.primary = primary
         self.depth: dict[str, int] = {"all": 0}
         self.merged_groups: dict[tuple[str, ...], Vars] = {}
         self.checked: set[tuple[str, str]] = set()
@@ -171,7 +170,7 @@ class _Resolver:
 def resolve(drafts: Drafts, sources: tuple[Path, ...],
             progress: Callable[[str], None] | None = None) -> Inventory:
     """The inventory as the console uses it; InventoryError for what Ansible refuses."""
-    resolver = _Resolver(drafts, str(sources[0]) if sources else "")
+    resolver = _Resolver(drafts)
     hosts: dict[str, Host] = {}
     total = len(drafts.hosts)
     for name, draft in drafts.hosts.items():
