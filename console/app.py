@@ -20,11 +20,12 @@ from textual.worker import Worker, WorkerState
 
 from console.fleet.fleet import Fleet
 from console.inventory import Inventory
+from console.runtime import install_quit_signals
 from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
 from console.store.store import Store
-from console.wiring.notes import open_console_store
+from console.wiring.notes import keep_opening_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,15 @@ class OpsConsole(App[None]):
         self.fleet = Fleet(inventory)
         self.store: Store | None = None
         self.unsaved: list[PendingNote] = []  # notes the database never took, for the CLI
+        self.quit_signal: int | None = None  # SIGTERM/SIGHUP that ended the console
         for name, palette in PALETTES.items():
             self.register_theme(Theme(name=name, **palette))  # type: ignore[arg-type]
         self.theme = DEFAULT_THEME
 
     async def on_mount(self) -> None:
+        # SIGTERM and SIGHUP quit as Ctrl+Q does: terminal restored, notes flushed.
+        # They stay installed to the end: a second signal during the flush is ignored.
+        install_quit_signals(self._quit_on_signal)
         source = self.inventory.describe()
         self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
         await self.push_screen(self.main_screen)
@@ -69,19 +74,30 @@ class OpsConsole(App[None]):
             self.main_screen.notes_unavailable("no database path")
             return
         try:
-            self.store = await open_console_store(
-                self.db_path, [h.name for h in self.inventory.hosts], self.fleet.bus)
+            # Retried while the disk is full or the directory missing; the screen
+            # says why, shows what it can read and keeps what is typed meanwhile.
+            self.store = await keep_opening_console_store(
+                self.db_path, [h.name for h in self.inventory.hosts], self.fleet.bus,
+                self.main_screen.notes_waiting)
         except StoreUnavailable as exc:
-            # The console keeps running without notes; the reason names the path.
+            # Damaged or too new: the console keeps running without notes; the reason
+            # names the path and what to do.
             self.main_screen.notes_unavailable(str(exc))
             return
         if self.main_screen.is_attached:  # a quit can come first (100,000 hosts to stop)
             self.main_screen.attach_store(self.store)
 
+    def _quit_on_signal(self, sig: int) -> None:
+        self.quit_signal = sig
+        self.exit()
+
     async def on_unmount(self) -> None:
         await self.fleet.stop()
+        screen: MainScreen | None = getattr(self, "main_screen", None)
+        held = screen.detach_store() if screen is not None else []  # typed, no store
         if self.store is not None:
             self.unsaved = await self.store.close(pending_timeout=5.0)
+        self.unsaved = [*held, *self.unsaved]
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key binding of the screen is also a palette command: one definition

@@ -31,6 +31,11 @@ class HostState(enum.Enum):
     AUTH_FAILED = "auth failed"
     HOSTKEY_UNKNOWN = "host key unknown"
     HOSTKEY_CHANGED = "host key changed"
+    #: Logged in, but the account's shell ended at once (nologin, ForceCommand): a
+    #: person must act, like AUTH_FAILED; rechecked slowly.
+    SHELL_EXITED = "shell exited"
+    #: Cut off for sending more than its budget; retried after a long backoff.
+    FLOODING = "flooding"
     # The inventory gives this host a value the console cannot use (a ProxyCommand
     # through nc, an unresolved template): nothing to retry until the inventory changes.
     UNUSABLE = "unusable"

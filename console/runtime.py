@@ -23,7 +23,9 @@ Only the console (`opsconsole` with its UI) runs this way; the short subcommands
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import signal
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -51,3 +53,26 @@ def run_long(main: Coroutine[Any, Any, T]) -> T:
     tune_gc()
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         return runner.run(main)
+
+
+#: Signals that end the console the way Ctrl+Q does: `kill`, a shutdown, a closed
+#: terminal or tmux pane (SIGHUP). Without a handler Python dies at once: the terminal
+#: stays in the alternate screen with mouse reporting on, and pending notes are lost.
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def install_quit_signals(quit_: Callable[[signal.Signals], None]) -> Callable[[], None]:
+    """Call `quit_(signal)` on the running loop for each of QUIT_SIGNALS; returns a
+    function that puts the default handlers back."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in QUIT_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, quit_, sig)
+            installed.append(sig)
+
+    def remove() -> None:
+        for sig in installed:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+    return remove

@@ -140,8 +140,10 @@ class Sshd:
     answering on an old connection would make "host down" tests prove nothing.
     """
 
-    def __init__(self, lab: SshLab, name: str, addresses: list[str], port: int) -> None:
+    def __init__(self, lab: SshLab, name: str, addresses: list[str], port: int,
+                 extra_config: str = "") -> None:
         self.lab = lab
+        self.extra_config = extra_config
         self.name = name
         self.addresses = list(addresses)
         self.port = port
@@ -283,7 +285,7 @@ MaxSessions 20
 LoginGraceTime 30
 LogLevel VERBOSE
 Subsystem sftp internal-sftp
-"""
+{self.extra_config}"""
         )
 
     @staticmethod
@@ -372,11 +374,15 @@ class SshLab:
         return self.client_key.export_public_key("openssh").decode().strip()
 
     def start_daemon(
-        self, addresses: list[str], port: int | None = None, *, trust: bool = True
+        self, addresses: list[str], port: int | None = None, *, trust: bool = True,
+        extra_config: str = "",
     ) -> Sshd:
         """A running sshd on `addresses` (127/8, at most 16) at `port` (a free one if None).
 
         trust=False leaves its host key out of known_hosts, for "host key unknown" tests.
+        `extra_config` goes at the end of sshd_config, e.g. a `Match LocalAddress A`
+        block with a `ForceCommand`: one address of the daemon then behaves like a host
+        whose account has no shell, or whose shell floods.
         """
         if not os.path.exists(SSHD):
             pytest.fail("sshd not installed: run scripts/test, which installs openssh-server")
@@ -396,7 +402,8 @@ class SshLab:
         attempts = 1 if port is not None else 3
         for attempt in range(attempts):
             chosen = port if port is not None else find_free_port(addresses)
-            sshd = Sshd(self, f"{name}-{attempt}" if attempt else name, addresses, chosen)
+            sshd = Sshd(self, f"{name}-{attempt}" if attempt else name, addresses, chosen,
+                        extra_config)
             self.daemons.append(sshd)
             try:
                 sshd.start()

@@ -18,7 +18,9 @@ def check(*args: str) -> subprocess.CompletedProcess[str]:
 def test_check_example_prints_hosts_and_group_tree() -> None:
     done = check("-i", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    # The example names a key file this machine may not have: a warning, not an error.
+    for warning in done.stderr.splitlines():
+        assert warning.startswith("warning: app-") and "key file" in warning, warning
     lines = done.stdout.splitlines()
     assert lines[0] == f"{EXAMPLE}: valid inventory"
     assert lines[1] == "8 hosts, 6 groups"

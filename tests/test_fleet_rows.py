@@ -63,3 +63,28 @@ def test_alerting_metric_takes_the_alert_level() -> None:
 def test_unknown_values_sort_last() -> None:
     known, unknown = view(HostState.UP), view(HostState.UP, age=None)
     assert sort_value(known, "cpu", NOW) < sort_value(unknown, "cpu", NOW)
+
+
+def test_a_stale_hosts_reason_follows_its_age() -> None:
+    stale = view(HostState.STALE, "no data for 2 s", age=47.0)
+    assert row_cells(stale, NOW)["detail"][0].startswith("no data for 47s")
+    assert row_cells(stale, NOW + 60)["detail"][0].startswith("no data for 107s")
+
+
+def test_a_retry_whose_time_has_come_is_a_connect_under_way_not_retry_in_0s() -> None:
+    waiting = view(HostState.RECONNECTING, "connection refused", retry_in=5)
+    assert row_cells(waiting, NOW)["state"][0] == "retry in 5s"
+    assert row_cells(waiting, NOW + 5)["state"][0] == "connecting…"
+    down = view(HostState.UNREACHABLE, "connection refused", retry_in=5)
+    assert row_cells(down, NOW + 6)["detail"][0].startswith(
+        "connection refused (retrying now)")
+
+
+def test_new_states_say_what_the_user_must_know() -> None:
+    shell = view(HostState.SHELL_EXITED, "logged in, but the shell exited 1: nope")
+    assert row_cells(shell, NOW)["state"] == ("no shell", DOWN)
+    flood = view(HostState.FLOODING, "sent 2.1M in 0.8 s, over the 256.0K/s "
+                 "budget", retry_in=30)
+    state, level = row_cells(flood, NOW)["state"]
+    assert (state, level) == ("FLOODING", DOWN)
+    assert row_cells(flood, NOW)["detail"][0].endswith("budget (retry in 30s)")

@@ -12,6 +12,8 @@ does not use are named. It only reads files (no SSH, no database), so it stays f
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from console import ssh_config
@@ -43,7 +45,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"{shown}: valid inventory" + (f" (--limit {inventory.limit})"
                                               if inventory.limit else ""))
     print(render(inventory))
+    for warning in warnings(inventory):
+        print(f"warning: {warning}", file=sys.stderr)
     return 1 if inventory.unusable else 0
+
+
+def warnings(inventory: Inventory) -> list[str]:
+    """What is valid YAML and valid Ansible, yet cannot work: said before the outage.
+    A key file that does not exist would make the host "auth failed" in the console."""
+    out = []
+    for host in inventory.hosts:
+        key = host.key_file
+        if key and not host.is_local and not os.path.exists(os.path.expanduser(key)):
+            out.append(f"{host.name}: key file {key} does not exist "
+                       "(ansible_ssh_private_key_file)")
+    return out
 
 
 def render(inventory: Inventory) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,8 +35,12 @@ async def _report(args: argparse.Namespace, since: float) -> str:
     path, hosts = locate(args.db, args.inventory, limit=limit)
     if not path.exists():
         raise UserError(f"notes database {path} does not exist (nothing recorded yet?)")
-    async with Store.open(path, known_hosts=hosts) as store:
-        return await build_handoff(store, since, only_hosts=hosts if limit else None)
+    try:
+        async with Store.open(path, known_hosts=hosts) as store:
+            return await build_handoff(store, since,
+                                        only_hosts=hosts if limit else None)
+    except sqlite3.Error as exc:  # whatever SQLite says: one line, never a traceback
+        raise UserError(f"notes database {path}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:

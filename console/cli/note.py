@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -33,14 +34,18 @@ async def _write(args: argparse.Namespace, body: str) -> int:
     from console.store.store import Store
 
     path, hosts = locate(args.db, args.inventory, limit=getattr(args, "limit", None))
-    async with Store.open(path, author=args.author, known_hosts=hosts) as store:
-        pending = store.outbox.submit(body, host=args.host, incident_id=args.incident)
-        if not await store.outbox.flush(WRITE_DEADLINE):
-            raise UserError(f"notes database {path} stayed locked for {WRITE_DEADLINE:.0f} s;"
-                            " the note was not written")
-        if pending.note is None:
-            raise UserError(pending.error or f"note not written to {path}")
-        return pending.note.id
+    try:
+        async with Store.open(path, author=args.author, known_hosts=hosts) as store:
+            pending = store.outbox.submit(body, host=args.host, incident_id=args.incident)
+            if not await store.outbox.flush(WRITE_DEADLINE):
+                why = pending.error or f"notes database {path} stayed locked"
+                raise UserError(f"{why}; gave up after {WRITE_DEADLINE:.0f} s, the note "
+                                "was not written")
+            if pending.note is None:
+                raise UserError(pending.error or f"note not written to {path}")
+            return pending.note.id
+    except sqlite3.Error as exc:  # whatever SQLite says: one line, never a traceback
+        raise UserError(f"notes database {path}: {exc}; the note was not written") from None
 
 
 def run(args: argparse.Namespace) -> int:

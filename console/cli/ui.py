@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from pathlib import Path
 
 from console.cli.inventory_args import inventory_from
 from console.inventory import Inventory
 from console.runtime import run_long
 from console.store.locate import inventory_db_setting
+from console.store.outbox import PendingNote
 from console.store.paths import resolve_db_path
+from console.store.unsaved_file import render_unsaved, save_unsaved
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,16 +31,26 @@ def run(args: argparse.Namespace) -> int:
 
     app = OpsConsole(inventory, read_only=args.read_only or _read_only(inventory),
                      db_path=db_path)
-    run_long(app.run_async())
-    if app.unsaved:
-        # Nothing a user wrote is ever silently lost: print what the database refused.
-        print(f"opsconsole: {len(app.unsaved)} note(s) could not be written to {db_path}:",
-              file=sys.stderr)
-        for pending in app.unsaved:
-            print(f"--- {pending.author} ({pending.error or 'not written'})\n{pending.body}",
-                  file=sys.stderr)
-        return 1
-    return 0
+    try:
+        run_long(app.run_async())
+    finally:
+        status = _report_unsaved(app.unsaved, db_path)
+    return status
+
+
+def _report_unsaved(unsaved: list[PendingNote], db_path: Path | None) -> int:
+    """Nothing a user wrote is ever silently lost: what the database refused is saved
+    to a file and printed (the terminal may be gone after SIGHUP: printing may fail)."""
+    if not unsaved:
+        return 0
+    saved_to = save_unsaved(unsaved, db_path)
+    text = render_unsaved(unsaved, db_path)
+    if saved_to is not None:
+        text += f"opsconsole: these notes are also saved in {saved_to}\n"
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    return 1
 
 
 def _read_only(inventory: Inventory) -> bool:

@@ -43,7 +43,8 @@ SeverityLookup = Callable[[str, str], str | None]  # (host, metric) -> "warn"/"c
 
 def state_text(view: HostView, now: float) -> tuple[str, str, str]:
     """(short state, why, level): the short label fits a narrow column, the reason
-    goes to the detail column."""
+    goes to the detail column. Each says what is true at `now`: a stale host's age
+    grows with the clock, and a retry whose time has come is a connect under way."""
     status = view.status
     state = status.state
     if state is HostState.UP:
@@ -51,22 +52,38 @@ def state_text(view: HostView, now: float) -> tuple[str, str, str]:
             return f"stale {fmt.duration(view.age_s(now))}", "no recent sample", STALE
         return "up", "", OK
     if state is HostState.STALE:
-        return "stale", status.reason, STALE
+        return "stale", stale_reason(view, now), STALE
     if state is HostState.CONNECTING:
         return "connecting…", status.reason, MUTED
     retry = ""
-    if status.retry_at is not None:
-        retry = f"{max(0, round(status.retry_at - now))}s"
+    due = status.retry_at is not None and status.retry_at - now < 0.5
+    if status.retry_at is not None and not due:
+        retry = f"{round(status.retry_at - now)}s"
     if state is HostState.RECONNECTING:
+        if due:
+            return "connecting…", status.reason, WARN
         return f"retry in {retry}" if retry else "reconnecting", status.reason, WARN
-    if state is HostState.UNREACHABLE:
-        reason = f"{status.reason} (retry in {retry})" if retry else status.reason
-        return "unreachable", reason, DOWN
+    if state in (HostState.UNREACHABLE, HostState.FLOODING):
+        if due:
+            reason = f"{status.reason} (retrying now)"
+        else:
+            reason = f"{status.reason} (retry in {retry})" if retry else status.reason
+        return _SHORT.get(state, state.value), reason, DOWN
     return _SHORT.get(state, state.value), status.reason, DOWN
 
 
+def stale_reason(view: HostView, now: float) -> str:
+    """"no data for 37s", from the last sample's age now (not when it went stale)."""
+    age = view.age_s(now)
+    if age is None:
+        return view.status.reason
+    return f"no data for {fmt.duration(age)}"
+
+
 _SHORT = {HostState.AUTH_FAILED: "auth failed", HostState.HOSTKEY_UNKNOWN: "key unknown",
-          HostState.HOSTKEY_CHANGED: "KEY CHANGED", HostState.UNUSABLE: "unusable"}
+          HostState.HOSTKEY_CHANGED: "KEY CHANGED", HostState.SHELL_EXITED: "no shell",
+          HostState.FLOODING: "FLOODING",
+          HostState.UNUSABLE: "unusable"}
 
 
 def row_cells(view: HostView, now: float | None = None,
@@ -127,4 +144,5 @@ def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | st
 _STATE_RANK = {HostState.UP: 0, HostState.CONNECTING: 1, HostState.STALE: 2,
                HostState.RECONNECTING: 3, HostState.UNREACHABLE: 4,
                HostState.AUTH_FAILED: 5, HostState.HOSTKEY_UNKNOWN: 5,
-               HostState.HOSTKEY_CHANGED: 6, HostState.UNUSABLE: 5}
+               HostState.HOSTKEY_CHANGED: 6, HostState.SHELL_EXITED: 5,
+               HostState.FLOODING: 4, HostState.UNUSABLE: 5}

@@ -26,9 +26,12 @@ from console.metrics.raw import RawSample
 from console.transport.base import KEEPALIVE_MISSES, Transport
 from console.transport.errors import (
     AuthFailed,
+    Flooding,
     HostKeyChanged,
+    HostUnusable,
     NeedsUser,
     NoAnswer,
+    ShellExited,
     TransportError,
 )
 
@@ -44,10 +47,25 @@ RTT_EVERY_S = 10.0
 
 log = logging.getLogger(__name__)
 
-_NEEDS_USER_STATE = {
-    AuthFailed: HostState.AUTH_FAILED,
-    HostKeyChanged: HostState.HOSTKEY_CHANGED,
-}
+#: A host cut off for flooding waits this long before its first retry, doubling up
+#: to FLOOD_BACKOFF_CAP_S: a reconnect costs a handshake and another budget's worth
+#: of output, and a flooding host rarely stops by itself within seconds.
+FLOOD_BACKOFF_S = 30.0
+FLOOD_BACKOFF_CAP_S = 600.0
+
+_NEEDS_USER_STATE = (
+    (AuthFailed, HostState.AUTH_FAILED),  # KeyFileMissing too: the reason names the file
+    (HostKeyChanged, HostState.HOSTKEY_CHANGED),
+    (ShellExited, HostState.SHELL_EXITED),
+    (HostUnusable, HostState.UNUSABLE),
+)
+
+
+def needs_user_state(exc: NeedsUser) -> HostState:
+    for kind, state in _NEEDS_USER_STATE:
+        if isinstance(exc, kind):
+            return state
+    return HostState.HOSTKEY_UNKNOWN
 
 
 class HostSupervisor:
@@ -93,6 +111,7 @@ class HostSupervisor:
     # -- main loop -------------------------------------------------------------------
     async def run(self) -> None:
         attempt = 0
+        floods = 0  # cut-offs in a row for flooding: their own, longer backoff
         if self.host.problem:  # the inventory must change first: never connect
             self._set(HostState.UNUSABLE, self.host.problem)
             await asyncio.Event().wait()
@@ -105,12 +124,19 @@ class HostSupervisor:
                         await self.transport.connect()
                     await self._stream()
                 except NeedsUser as exc:
-                    state = _NEEDS_USER_STATE.get(type(exc), HostState.HOSTKEY_UNKNOWN)
-                    self._set(state, str(exc))
+                    self._set(needs_user_state(exc), str(exc))
                     await self.transport.close()
                     await self._wait(NEEDS_USER_RECHECK_S)
                     attempt = 0
                     self._set(HostState.CONNECTING, "rechecking")
+                    continue
+                except Flooding as exc:
+                    await self.transport.close()
+                    floods += 1
+                    delay = reconnect_delay(floods, base=FLOOD_BACKOFF_S,
+                                            cap=FLOOD_BACKOFF_CAP_S)
+                    self._set(HostState.FLOODING, str(exc), retry_in=delay)
+                    await self._wait(delay)
                     continue
                 except TransportError as exc:
                     reason = str(exc)
@@ -118,6 +144,7 @@ class HostSupervisor:
                 if self._last_sample_at is not None and self.status.state in (
                         HostState.UP, HostState.STALE):
                     attempt = 0  # it had been working: start the backoff afresh
+                    floods = 0
                 attempt += 1
                 delay = reconnect_delay(attempt)
                 state = (HostState.UNREACHABLE if attempt >= UNREACHABLE_AFTER

@@ -68,6 +68,11 @@ class FrameParser:
         self._pending: list[str] = []  # problems to attach to the next sample
         self._samples: list[RawSample] = []  # completed during the current feed()
         self._fs_cache = FilesystemCache()
+        # Frames that may still be turned into samples (None: no limit). A host that
+        # prints frames far faster than its interval would otherwise buy a sample,
+        # rates and alerts per frame; past the allowance a frame is only counted.
+        self.frame_allowance: int | None = None
+        self.frames_over_allowance = 0
 
     def feed(self, chunk: str) -> list[RawSample]:
         text = self._tail + chunk
@@ -150,6 +155,12 @@ class FrameParser:
             if seq != self._seq:
                 self._drop(f"frame {self._seq}: ended with seq {seq[:20]!r}")
                 return None
+            if self.frame_allowance is not None:
+                if self.frame_allowance <= 0:
+                    self.frames_over_allowance += 1
+                    self._seq, self._body_parts, self._size = None, None, 0
+                    return None
+                self.frame_allowance -= 1
             return self._complete()
         return None  # an unknown marker inside a frame: not a record, ignored
 

@@ -17,11 +17,14 @@ from textual.screen import Screen
 
 from console.fleet.fleet import Fleet
 from console.screens.modals.incident import OpenIncidentModal
-from console.store.errors import StoreError
+from console.store.author import current_author
+from console.store.errors import StoreError, StoreUnavailable
 from console.store.events import NotesArrived
 from console.store.handoff import ActiveAlert, build_handoff
 from console.store.handoff_file import save_handoff
-from console.store.outbox import PendingChanged
+from console.store.models import Note
+from console.store.notes import new_client_uuid
+from console.store.outbox import PendingChanged, PendingNote
 from console.store.store import Store
 from console.widgets.bus_listener import BusListener
 from console.widgets.notes_pane import NoteInput, NotesPane
@@ -42,6 +45,9 @@ NOTES_BINDINGS = [
 class NotesMixin(BusListener, Screen[None]):
     fleet: Fleet
     store: Store | None = None
+    #: Notes typed while no store is open (still opening, disk full): shown as pending,
+    #: handed to the store when it opens, printed by the CLI if it never does.
+    held: list[PendingNote]
 
     @property
     def notes(self) -> NotesPane:
@@ -53,11 +59,40 @@ class NotesMixin(BusListener, Screen[None]):
         self.listen(store.bus, PendingChanged, self._pending_changed)
         self.listen(store.bus, NotesArrived, self._notes_arrived)
         self.notes.author = store.author
+        if self.notes.unavailable:
+            self.notes.set_available()
+        for note in self._held_notes():
+            store.outbox.submit(note.body, author=note.author, created_at=note.created_at,
+                                client_uuid=note.client_uuid)
+        self.held = []
+        self._show_pending()
         self._load_recent_notes()
         self._keep_presence()
 
+    def detach_store(self) -> list[PendingNote]:
+        """The notes typed while no store was open, for the CLI to print at exit."""
+        return self._held_notes()
+
+    def _held_notes(self) -> list[PendingNote]:
+        return list(getattr(self, "held", []))
+
     def notes_unavailable(self, reason: str) -> None:
         self.notes.set_unavailable(reason)
+
+    async def notes_waiting(self, error: StoreUnavailable, retry_in: float,
+                            snapshot: list[Note] | None) -> None:
+        """The store could not open yet (disk full...): say so, show what could be read,
+        keep the input open; typed notes are held until it opens."""
+        if not self.is_attached:
+            return
+        # No countdown: it would be stale between refreshes. The retries go on.
+        self.notes.set_waiting(f"{error} (retrying; notes you type are kept)")
+        if snapshot:
+            self.notes.add(snapshot)
+        if self._held_notes():
+            for note in self._held_notes():
+                note.error = str(error)
+            self.notes.set_pending(self._held_notes())
 
     def _require_store(self) -> Store | None:
         if self.store is None:
@@ -103,11 +138,20 @@ class NotesMixin(BusListener, Screen[None]):
         pending = event.pending
         if self.store is None:
             return
-        self.notes.set_pending(self.store.outbox.pending)
+        self._show_pending()
         if pending.state == "saved" and pending.note is not None:
             self.notes.add([pending.note])
         elif pending.state == "failed":
-            self.notify(f"note not saved: {pending.error}", severity="error", timeout=10)
+            if self.store.corrupt is not None and not self.notes.unavailable:
+                self.notes.set_unavailable(self.store.corrupt)
+            if pending.kind == "human":
+                self.notify(f"note not saved: {pending.error}", severity="error",
+                            timeout=10)
+
+    def _show_pending(self) -> None:
+        """Notes on their way, and people's notes refused for good (kept for the exit)."""
+        if self.store is not None:
+            self.notes.set_pending([*self.store.outbox.failed, *self.store.outbox.pending])
 
     # -- actions ------------------------------------------------------------------------
     def action_toggle_notes(self) -> None:
@@ -127,14 +171,20 @@ class NotesMixin(BusListener, Screen[None]):
 
     @on(NoteInput.Send)
     def _send(self, event: NoteInput.Send) -> None:
-        store = self._require_store()
+        store = self.store
         if store is None:
+            # Not open yet (or the disk is full): the note is held, never dropped.
+            why = self.notes.unavailable or "the notes database is still opening"
+            self.held = [*self._held_notes(), PendingNote(
+                body=event.text, author=self.notes.author or current_author(),
+                client_uuid=new_client_uuid(), created_at=time.time(), error=why)]
+            self.notes.set_pending(self.held)
             return
         # Hosts are linked by @mention (the store resolves them), not by the selected
         # row: a selection is too easy to forget when writing.
         store.outbox.submit(event.text)
         # Shown as pending at once; each failed attempt (a lock) updates the reason.
-        self.notes.set_pending(store.outbox.pending)
+        self._show_pending()
 
     @on(NoteInput.Leave)
     def _leave(self) -> None:

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import aiosqlite
 
-from console.store.errors import StoreBusy, StoreTooNew, StoreUnavailable
+from console.store.errors import (
+    StoreBusy,
+    StoreCorrupt,
+    StoreTooNew,
+    StoreUnavailable,
+    corrupt_message,
+)
 from console.store.paths import ensure_db_dir
 from console.store.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -28,6 +34,56 @@ _WAL_ATTEMPTS = 100  # x 50 ms
 def is_locked_error(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and (
         "locked" in str(exc) or "busy" in str(exc))
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
+
+
+def is_corrupt_error(exc: BaseException) -> bool:
+    """SQLite's own word that the file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB)."""
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return True
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+async def _quick_check(conn: aiosqlite.Connection, path: Path) -> None:
+    """Refuse a damaged file before anything is written to it (journal_mode=WAL and
+    the migrations write). quick_check reads every page, without the index
+    cross-checks of integrity_check: milliseconds for a notes file."""
+    try:
+        async with conn.execute("PRAGMA quick_check(3)") as cur:
+            rows = [str(row[0]) for row in await cur.fetchall()]
+    except sqlite3.DatabaseError as exc:
+        if is_corrupt_error(exc):
+            raise StoreCorrupt(corrupt_message(path, str(exc))) from None
+        raise
+    if rows != ["ok"]:
+        lines = [line.strip() for row in rows for line in row.splitlines()
+                 if line.strip() and not line.startswith("***")]
+        raise StoreCorrupt(corrupt_message(path, "quick_check: " + "; ".join(lines[:2])))
+
+
+def _hint(exc: BaseException, path: Path) -> str:
+    """What to look at, when SQLite's words alone do not say (a full disk shows as
+    "disk I/O error" when even the WAL index cannot be created)."""
+    if "disk" in str(exc) or "I/O" in str(exc):
+        return f" (is the disk full? df -h {path.parent})"
+    return ""
+
+
+def _remove_empty_leftovers(path: Path) -> None:
+    """A new database that could not be set up (disk full) leaves a 0-byte file, which
+    would later be taken for an existing, empty one: remove what this attempt made."""
+    with suppress(OSError):
+        if path.stat().st_size == 0:
+            path.unlink()
+            for suffix in ("-wal", "-shm", "-journal"):
+                with suppress(OSError):
+                    Path(f"{path}{suffix}").unlink()
 
 
 async def _connect(path: Path, busy_timeout_ms: int) -> aiosqlite.Connection:
@@ -99,6 +155,16 @@ class Database:
         self.writer = writer
         self._write_lock = asyncio.Lock()
         self._closed = False
+        self.corrupt: str | None = None  # why nothing more may be written, once known
+
+    def check_error(self, exc: BaseException) -> None:
+        """Called with any SQLite error met on this file: damage found now stops every
+        later write (a write to a damaged file can spread the damage) and becomes a
+        StoreCorrupt that says what to do."""
+        if is_corrupt_error(exc):
+            if self.corrupt is None:
+                self.corrupt = corrupt_message(self.path, str(exc))
+            raise StoreCorrupt(self.corrupt) from None
 
     @classmethod
     async def open(cls, path: Path | str,
@@ -109,8 +175,11 @@ class Database:
         writer = await _connect(path, busy_timeout_ms)
         reader: aiosqlite.Connection | None = None
         try:
-            # Refuse a newer file before any pragma: journal_mode=WAL rewrites the header.
+            # Refuse a newer or damaged file before any pragma: journal_mode=WAL
+            # rewrites the header.
             _refuse_newer(await _user_version(writer), path)
+            if not is_new:
+                await _quick_check(writer, path)
             await _configure(writer)
             await _migrate(writer, path)
             if is_new and shared_dir:
@@ -125,8 +194,13 @@ class Database:
             await writer.close()
             if reader is not None:
                 await reader.close()
+            if is_new:
+                _remove_empty_leftovers(path)
+            if is_corrupt_error(exc):
+                raise StoreCorrupt(corrupt_message(path, str(exc))) from None
             if isinstance(exc, sqlite3.Error):
-                raise StoreUnavailable(f"notes database {path}: {exc}") from None
+                raise StoreUnavailable(f"notes database {path}: {exc}{_hint(exc, path)}"
+                                       ) from None
             raise
         return cls(path, reader, writer)
 
@@ -134,6 +208,8 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT: take the write lock up front so a transaction
         never fails half-way with SQLITE_BUSY after it has read something."""
+        if self.corrupt is not None:
+            raise StoreCorrupt(self.corrupt)
         async with self._write_lock:
             try:
                 await self.writer.execute("BEGIN IMMEDIATE")
@@ -141,13 +217,15 @@ class Database:
                 if is_locked_error(exc):
                     raise StoreBusy(f"notes database {self.path} is locked by another "
                                     "writer; the note is kept and retried") from None
+                self.check_error(exc)
                 raise
             try:
                 yield self.writer
                 await self.writer.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 with suppress(sqlite3.Error):
                     await self.writer.execute("ROLLBACK")
+                self.check_error(exc)
                 raise
 
     async def close(self) -> None:

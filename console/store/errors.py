@@ -20,3 +20,16 @@ class StoreTooNew(StoreUnavailable):
 
 class StoreBusy(StoreError):
     """Another writer held the lock longer than the busy timeout; retry later."""
+
+
+class StoreCorrupt(StoreUnavailable):
+    """SQLite found damaged pages (quick_check at open, or an error later): nothing more
+    is written to the file, which is left exactly as it was for recovery."""
+
+
+def corrupt_message(path: object, detail: str) -> str:
+    """One line: what is wrong, that the file was not touched, and what to do."""
+    return (f"notes database {path} is damaged ({detail}); it was left untouched and "
+            f"nothing more is written to it. Recover what it holds with "
+            f"`sqlite3 {path} .recover | sqlite3 {path}.recovered` and use that file "
+            f"(--db), or restore a copy made with `.backup`")

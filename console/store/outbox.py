@@ -73,6 +73,9 @@ class PendingWriter:
         self._store = store
         self._queue: deque[PendingNote] = deque()
         self._task: asyncio.Task[None] | None = None
+        # People's notes the database refused for good (a damaged file, a bad incident
+        # id): kept, so that the console can print them when it exits.
+        self.failed: list[PendingNote] = []
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self._publish = publish  # the bus: PendingChanged for every move
@@ -110,10 +113,19 @@ class PendingWriter:
                     auto_incident=pending.auto_incident)
             except StoreBusy as exc:
                 pending.error = str(exc)
-            except StoreError as exc:  # bad incident id and the like: retrying won't help
-                pending.state, pending.error = "failed", str(exc)
+            except StoreError as exc:  # damaged file, bad incident id: retrying won't help
+                self._fail(pending, str(exc))
                 return
-            except sqlite3.OperationalError as exc:  # disk full, I/O error: may pass
+            except sqlite3.Error as exc:
+                try:
+                    self._store.check_storage_error(exc)  # damage: StoreCorrupt
+                except StoreError as err:
+                    self._fail(pending, str(err))
+                    return
+                if not isinstance(exc, sqlite3.OperationalError):
+                    self._fail(pending, f"{self._store.path}: {exc}")
+                    return
+                # Disk full, an I/O error: may pass. The note waits and says why.
                 pending.error = f"{self._store.path}: {exc}"
             else:
                 pending.state, pending.error = "saved", None
@@ -121,6 +133,11 @@ class PendingWriter:
             self._changed(pending)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
+
+    def _fail(self, pending: PendingNote, why: str) -> None:
+        pending.state, pending.error = "failed", why
+        if pending.kind == "human":
+            self.failed.append(pending)
 
     async def _run(self) -> None:
         while self._queue:
@@ -143,9 +160,10 @@ class PendingWriter:
         return True
 
     async def close(self, timeout: float = 2.0) -> list[PendingNote]:
-        """Give queued notes `timeout` seconds, then stop; returns the unsaved ones."""
+        """Give queued notes `timeout` seconds, then stop; returns the unsaved ones:
+        people's notes refused for good, then everything still queued."""
         await self.flush(timeout)
-        unsaved = list(self._queue)
+        unsaved = [*self.failed, *self._queue]
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with suppress(asyncio.CancelledError):

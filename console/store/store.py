@@ -22,7 +22,7 @@ from console.store import notes as _notes
 from console.store import presence as _presence
 from console.store.author import current_author
 from console.store.db import DEFAULT_BUSY_TIMEOUT_MS, Database
-from console.store.errors import StoreError
+from console.store.errors import StoreCorrupt, StoreError
 from console.store.events import NotesArrived
 from console.store.models import Incident, Note, Presence, SearchHit
 from console.store.outbox import PendingNote, PendingWriter
@@ -69,6 +69,15 @@ class Store:
     def path(self) -> Path:
         return self._db.path
 
+    @property
+    def corrupt(self) -> str | None:
+        """Why the file may no longer be written (damage found), else None."""
+        return self._db.corrupt
+
+    def check_storage_error(self, exc: BaseException) -> None:
+        """Raise StoreCorrupt if `exc` says the file is damaged (and stop all writes)."""
+        self._db.check_error(exc)
+
     # -- notes -------------------------------------------------------------------
 
     async def add_note(self, body: str, author: str | None = None, host: str | None = None,
@@ -81,6 +90,8 @@ class Store:
         when exactly one is open; with no host, the first `@host` mentioned."""
         if not body.strip():
             raise StoreError("a note needs some text")
+        if self._db.corrupt is not None:
+            raise StoreCorrupt(self._db.corrupt)
         meta = dict(meta or {})
         mentions = _notes.find_mentions(body, self.known_hosts)
         if mentions:
@@ -188,7 +199,9 @@ class Store:
         if self._presence_task is not None:
             return
         started_at = time.time()
-        await _presence.heartbeat(self._db, self.console_id, self.author, started_at)
+        # A full disk must not keep the notes from opening: presence is retried below.
+        with contextlib.suppress(StoreError, sqlite3.Error):
+            await _presence.heartbeat(self._db, self.console_id, self.author, started_at)
 
         async def beat() -> None:
             while True:

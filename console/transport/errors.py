@@ -32,5 +32,25 @@ class HostKeyChanged(NeedsUser):
     pass
 
 
+class KeyFileMissing(AuthFailed):
+    """The inventory names a private key file that does not exist: no login can work
+    until someone fixes the path, so it is not retried like a network fault."""
+
+
+class ShellExited(NeedsUser):
+    """Login worked, but the account's shell (nologin, /bin/false, an sshd ForceCommand)
+    ended at once instead of running the console's command. Retrying logs in again
+    for nothing: a person must give the account a shell."""
+
+
+class NotSSH(TransportError):
+    """Something answers on the port, but it does not speak SSH."""
+
+
+class Flooding(TransportError):
+    """The host sent more than its budget of sampler output: cut off so that it cannot
+    starve every other host of the console's time. Retried, after a long backoff."""
+
+
 class HostUnusable(NeedsUser):
     """The inventory gives the host a value the console cannot use (Host.problem)."""

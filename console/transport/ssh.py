@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ import asyncssh
 
 from console import ssh_config
 from console.inventory import Host
+from console.metrics.frame import PID_MARKER
 from console.metrics.raw import RawSample
 from console.transport.base import KEEPALIVE_MISSES, CommandResult
 from console.transport.errors import (
@@ -25,10 +27,14 @@ from console.transport.errors import (
     HostKeyChanged,
     HostKeyUnknown,
     HostUnusable,
+    KeyFileMissing,
     NoAnswer,
+    NotSSH,
+    ShellExited,
     TransportError,
 )
-from console.transport.frame_batch import FrameBatch, SamplerStream
+from console.transport.frame_batch import FrameBatch, SamplerBudget, SamplerStream
+from console.transport.framed import frame_command, unframe
 from console.transport.hostkeys import has_known_key
 from console.transport.jump import JumpPool
 from console.transport.sampler_script import sampler_command
@@ -88,6 +94,39 @@ def probe_timeout(interval: float) -> float:
     return max(5.0, interval * 2)
 
 
+#: How long the "is it SSH at all?" probe waits for a first line, after a failed connect.
+BANNER_PROBE_S = 2.0
+
+
+def missing_key_file(host: Host) -> str | None:
+    """The inventory's key file when it does not exist (a typo, a key not yet copied):
+    named in the host's state instead of a retried "no such file or directory"."""
+    if host.key_file and not os.path.exists(os.path.expanduser(host.key_file)):
+        return host.key_file
+    return None
+
+
+async def _not_ssh_reason(address: str, port: int) -> str | None:
+    """After a connect that timed out or was reset: connect once more and read what the
+    server says first. An SSH server opens with "SSH-"; anything else (an HTTP server,
+    a database, a port forward to the wrong place) is named as such. None when nothing
+    came back or it looked like SSH: the original reason stands."""
+    try:
+        async with asyncio.timeout(BANNER_PROBE_S):
+            reader, writer = await asyncio.open_connection(address, port)
+            try:
+                first = await reader.read(200)
+            finally:
+                writer.close()
+    except (OSError, TimeoutError):
+        return None
+    if not first or first.startswith(b"SSH-"):
+        return None
+    line = first.split(b"\n", 1)[0].strip().decode("ascii", "replace")
+    printable = "".join(ch if ch.isprintable() else "?" for ch in line)[:60]
+    return f"not an SSH server: it answered {printable!r}"
+
+
 def describe_oserror(exc: BaseException) -> str:
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
@@ -97,16 +136,31 @@ def describe_oserror(exc: BaseException) -> str:
     return text.lower() if text[:1].isupper() and not text[:2].isupper() else text
 
 
+HEAD_BYTES = 256
+
+
 class _SamplerSession(asyncssh.SSHClientSession[bytes]):
     """The sampler's channel: its bytes are queued for the batch, not read by a task."""
 
     def __init__(self, batch: FrameBatch, stream: SamplerStream) -> None:
         self._batch = batch
         self._stream = stream
+        # The first bytes of each stream: what a shell that ran instead of the sampler
+        # (nologin, a ForceCommand) said before it exited.
+        self.stdout_head = b""
+        self.stderr_head = b""
 
     def data_received(self, data: bytes, datatype: int | None) -> None:
-        if datatype is None:  # stdout; the script sends its stderr to /dev/null anyway
+        if datatype is None:  # stdout; the script sends its stderr to /dev/null itself
+            if len(self.stdout_head) < HEAD_BYTES:
+                self.stdout_head += data[:HEAD_BYTES]
             self._batch.add(self._stream, data)
+        else:
+            # Counted against the budget too: a host flooding stderr costs the
+            # console the same decryption, even though its bytes are not parsed.
+            if len(self.stderr_head) < HEAD_BYTES:
+                self.stderr_head += data[:HEAD_BYTES]
+            self._stream.admit(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self._stream.ended.done():
@@ -128,6 +182,10 @@ class SSHTransport:
         await self.close()
         if self.host.problem:
             raise HostUnusable(self.host.problem)
+        missing = missing_key_file(self.host)
+        if missing is not None:
+            raise KeyFileMissing(f"key file {missing} does not exist "
+                                 "(ansible_ssh_private_key_file)")
         options = connect_options(self.host)
         if self._jumps is not None:
             tunnel = await self._jumps.tunnel_for(self.host)
@@ -148,9 +206,16 @@ class SSHTransport:
         except asyncssh.PermissionDenied as exc:
             who = self.host.user or "the default user"
             raise AuthFailed(f"login refused for {who}: {exc.reason}") from exc
+        except (asyncssh.ProtocolError, asyncssh.ProtocolNotSupported) as exc:
+            raise NotSSH(f"not an SSH server: {exc.reason or exc}") from exc
         except asyncssh.DisconnectError as exc:
             raise TransportError(exc.reason or str(exc)) from exc
         except (TimeoutError, OSError) as exc:
+            reason = None
+            if not isinstance(exc, ConnectionRefusedError) and "tunnel" not in options:
+                reason = await _not_ssh_reason(self.host.address, self.host.port or 22)
+            if reason is not None:
+                raise NotSSH(reason) from exc
             raise TransportError(describe_oserror(exc)) from exc
 
     async def stream_samples(self, interval: float,
@@ -159,20 +224,30 @@ class SSHTransport:
         FrameBatch, which parses them and calls `on_sample` a moment later. df runs
         every console_disk_interval, not every frame."""
         conn = self._require()
-        stream = SamplerStream(on_sample)
+        stream = SamplerStream(on_sample, SamplerBudget(interval))
         batch = self._batch
         command = sampler_command(interval, disk_interval=self.host.disk_interval)
         try:
-            self._sampler, _ = await conn.create_session(
+            self._sampler, session = await conn.create_session(
                 lambda: _SamplerSession(batch, stream), command, encoding=None)
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not start the sampler: {exc}") from exc
         exc = await stream.ended
-        if isinstance(exc, TransportError | asyncssh.Error | OSError):
+        if isinstance(exc, TransportError):
+            raise exc  # over its budget: Flooding says by how much
+        if isinstance(exc, asyncssh.Error | OSError):
             raise TransportError(f"link lost: {exc}") from exc
         if exc is not None:
             raise exc  # a bug while handling this host's frames: the supervisor's to see
-        raise TransportError("connection closed" if conn.is_closed() else "sampler exited")
+        if conn.is_closed():
+            raise TransportError("connection closed")
+        status = self._sampler.get_exit_status()
+        if PID_MARKER.encode() not in session.stdout_head and status is not None:
+            # The sampler never started: the account's shell ran instead and ended.
+            said = _first_line(session.stdout_head) or _first_line(session.stderr_head)
+            raise ShellExited(f"logged in, but the shell exited {status}: "
+                              f"{said or '(it printed nothing)'}")
+        raise TransportError("sampler exited")
 
     async def measure_rtt(self) -> float | None:
         """Time one SSH global request: a true round trip, no channel, no fork.
@@ -198,18 +273,22 @@ class SSHTransport:
         return (time.perf_counter() - start) * 1000.0
 
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
+        """Run `command` under /bin/sh, framed by markers (console/transport/framed.py):
+        whatever the login shell prints around it (a .bashrc banner, fish, tcsh) is
+        not part of the result, which holds exactly what the command printed."""
         conn = self._require()
+        framed = frame_command(command)
         start = time.monotonic()
         try:
-            result = await conn.run(command, timeout=timeout, encoding="utf-8",
+            result = await conn.run(framed.line, timeout=timeout, encoding="utf-8",
                                     errors="replace")
         except asyncssh.TimeoutError as exc:
-            return CommandResult(command, None, str(exc.stdout or ""), str(exc.stderr or ""),
-                                 time.monotonic() - start, timed_out=True)
+            return unframe(framed, command, None, str(exc.stdout or ""),
+                           str(exc.stderr or ""), time.monotonic() - start, timed_out=True)
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not run {command!r}: {exc}") from exc
-        return CommandResult(command, result.exit_status, str(result.stdout or ""),
-                             str(result.stderr or ""), time.monotonic() - start)
+        return unframe(framed, command, result.exit_status, str(result.stdout or ""),
+                       str(result.stderr or ""), time.monotonic() - start)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -232,3 +311,10 @@ class SSHTransport:
         if self._conn is None or self._conn.is_closed():
             raise TransportError("not connected")
         return self._conn
+
+
+def _first_line(data: bytes) -> str:
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""

@@ -13,32 +13,18 @@ characters made visible.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 # Levels, mildest first; each is styled through a theme variable.
 from console.levels import CRIT, MUTED, OK, STALE, UNKNOWN, WARN
+from console.table_columns import Column
 from console.text import sanitize_for_display
 
 LEVELS = (OK, MUTED, STALE, WARN, CRIT, UNKNOWN)
 
 Cell = tuple[str, str]  # (text, level)
-
-
-#: Longest text in an auto-width column by default: a hostile 500-character mount
-#: point or process name must not push every other column off the screen.
-MAX_CHARS = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Col:
-    key: str
-    label: str
-    width: int | None  # None: as wide as the content, up to max_chars
-    numeric: bool = True
-    max_chars: int = MAX_CHARS
 
 
 def one_line(text: str) -> str:
@@ -47,7 +33,7 @@ def one_line(text: str) -> str:
 
 
 class DetailTable(DataTable[Text]):
-    COLUMNS: tuple[Col, ...] = ()
+    COLUMNS: tuple[Column, ...] = ()
     COMPONENT_CLASSES = {f"detail-table--{level}" for level in LEVELS}
     DEFAULT_CSS = """
     DetailTable { height: auto; overflow-x: hidden; background: $surface; }
@@ -73,7 +59,7 @@ class DetailTable(DataTable[Text]):
             label = Text(col.label, justify="right" if col.numeric else "left")
             self.add_column(label, width=col.width, key=col.key)
 
-    def _styled(self, col: Col, cell: Cell) -> Text:
+    def _styled(self, col: Column, cell: Cell) -> Text:
         text, level = cell
         style = self.get_component_rich_style(f"detail-table--{level}", partial=True)
         shown = one_line(text)

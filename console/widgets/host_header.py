@@ -14,7 +14,7 @@ from textual.widgets import Static
 from console import format as fmt
 from console.events import HostState
 from console.fleet.model import HostView
-from console.fleet.rows import state_text
+from console.fleet.rows import stale_reason, state_text
 from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
 from console.text import sanitize_for_display
 
@@ -25,10 +25,12 @@ def state_line(view: HostView, now: float) -> tuple[str, str]:
     """(state with its reason, level): the detail screen has room for the whole why."""
     status = view.status
     text = status.state.value
-    if status.reason:
-        text += f": {status.reason}"
+    reason = stale_reason(view, now) if status.state is HostState.STALE else status.reason
+    if reason:
+        text += f": {reason}"
     if status.retry_at is not None and status.state is not HostState.UP:
-        text += f" (retry in {max(0, round(status.retry_at - now))}s)"
+        left = status.retry_at - now
+        text += f" (retry in {round(left)}s)" if left >= 0.5 else " (retrying now)"
     if status.state is not HostState.UP or view.sample is None:
         text += f" since {time.strftime('%H:%M:%S', time.localtime(status.since))}"
     return text, state_text(view, now)[2]  # the fleet table's level for the same state

@@ -16,7 +16,7 @@ from console.widgets.detail_table import (
     UNKNOWN,
     WARN,
     Cell,
-    Col,
+    Column,
     DetailTable,
 )
 
@@ -48,14 +48,14 @@ class MountTable(DetailTable):
     """Use% and inode% right after the mount: on 80 columns they must stay visible."""
 
     COLUMNS = (
-        Col("mount", "Mount", None, numeric=False, max_chars=32),
-        Col("use", "Use%", 5),
-        Col("inodes", "Inode%", 6),
-        Col("size", "Size", 7),
-        Col("used", "Used", 7),
-        Col("avail", "Avail", 7),
-        Col("fstype", "Type", 6, numeric=False),
-        Col("device", "Device", None, numeric=False, max_chars=32),
+        Column("mount", "Mount", None, numeric=False, max_chars=32),
+        Column("use", "Use%", 5),
+        Column("inodes", "Inode%", 6),
+        Column("size", "Size", 7),
+        Column("used", "Used", 7),
+        Column("avail", "Avail", 7),
+        Column("fstype", "Type", 6, numeric=False),
+        Column("device", "Device", None, numeric=False, max_chars=32),
     )
 
     def show(self, filesystems: Sequence[Filesystem], severities: Mapping[str, Severity],

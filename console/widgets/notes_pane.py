@@ -132,8 +132,20 @@ class NotesPane(Vertical):
         self._render_header()
 
     def set_unavailable(self, reason: str) -> None:
+        """For good (a damaged file, a newer schema): no more typing."""
         self.unavailable = reason
         self.query_one(NoteInput).disabled = True
+        self._render_header()
+
+    def set_waiting(self, reason: str) -> None:
+        """Not open yet but retried (disk full): typing goes on, notes are held."""
+        self.unavailable = reason
+        self._render_header()
+
+    def set_available(self) -> None:
+        self.unavailable = ""
+        self._header_plain = ""
+        self.query_one(NoteInput).disabled = False
         self._render_header()
 
     def set_pending(self, pending: Iterable[PendingNote]) -> None:

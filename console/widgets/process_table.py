@@ -6,19 +6,19 @@ from collections.abc import Sequence
 
 from console import format as fmt
 from console.metrics.parsers.ps import ProcessInfo
-from console.widgets.detail_table import MUTED, OK, STALE, Cell, Col, DetailTable
+from console.widgets.detail_table import MUTED, OK, STALE, Cell, Column, DetailTable
 
 
 class ProcessTable(DetailTable):
     """Rows keyed by rank, so a new top process rewrites cells in place, in order."""
 
     COLUMNS = (
-        Col("pid", "PID", 7),
-        Col("user", "User", 9, numeric=False),
-        Col("cpu", "CPU%", 5),
-        Col("mem", "Mem%", 5),
-        Col("rss", "RSS", 7),
-        Col("command", "Command", None, numeric=False, max_chars=60),
+        Column("pid", "PID", 7),
+        Column("user", "User", 9, numeric=False),
+        Column("cpu", "CPU%", 5),
+        Column("mem", "Mem%", 5),
+        Column("rss", "RSS", 7),
+        Column("command", "Command", None, numeric=False, max_chars=60),
     )
 
     def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from console import format as fmt
 from console.metrics.sample import DiskRates, InterfaceRates
-from console.widgets.detail_table import OK, STALE, WARN, Cell, Col, DetailTable
+from console.widgets.detail_table import OK, STALE, WARN, Cell, Column, DetailTable
 
 
 def _rate(value: float | None) -> str:
@@ -19,11 +19,11 @@ def _per_s(value: float | None) -> str:
 
 class InterfaceTable(DetailTable):
     COLUMNS = (
-        Col("iface", "Interface", None, numeric=False),
-        Col("rx", "Rx/s", 7),
-        Col("tx", "Tx/s", 7),
-        Col("errors", "Err/s", 6),
-        Col("drops", "Drop/s", 6),
+        Column("iface", "Interface", None, numeric=False),
+        Column("rx", "Rx/s", 7),
+        Column("tx", "Tx/s", 7),
+        Column("errors", "Err/s", 6),
+        Column("drops", "Drop/s", 6),
     )
 
     def show(self, interfaces: Sequence[InterfaceRates], stale: bool) -> None:
@@ -41,10 +41,10 @@ class InterfaceTable(DetailTable):
 
 class DiskTable(DetailTable):
     COLUMNS = (
-        Col("device", "Disk", None, numeric=False),
-        Col("read", "Read/s", 7),
-        Col("write", "Write/s", 7),
-        Col("util", "Util%", 5),
+        Column("device", "Disk", None, numeric=False),
+        Column("read", "Read/s", 7),
+        Column("write", "Write/s", 7),
+        Column("util", "Util%", 5),
     )
 
     def show(self, disks: Sequence[DiskRates], level_of: dict[str, str],

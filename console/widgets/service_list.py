@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 from console.fleet.host_probe import ServiceState
 from console.levels import SEVERITY_LEVEL
-from console.widgets.detail_table import MUTED, STALE, Cell, Col, DetailTable
+from console.widgets.detail_table import MUTED, STALE, Cell, Column, DetailTable
 
 
 class ServiceList(DetailTable):
     COLUMNS = (
-        Col("service", "Service", None, numeric=False),
-        Col("state", "State", None, numeric=False),
-        Col("detail", "Detail", None, numeric=False, max_chars=80),
+        Column("service", "Service", None, numeric=False),
+        Column("state", "State", None, numeric=False),
+        Column("detail", "Detail", None, numeric=False, max_chars=80),
     )
 
     def show(self, states: Sequence[ServiceState], stale: bool) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -9,7 +11,8 @@ from console.events import HostState
 from console.fleet.model import FleetModel
 
 _DOWN = (HostState.UNREACHABLE, HostState.RECONNECTING, HostState.AUTH_FAILED,
-         HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED, HostState.UNUSABLE)
+         HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED,
+         HostState.SHELL_EXITED, HostState.FLOODING, HostState.UNUSABLE)
 
 
 class SummaryBar(Static):
@@ -44,9 +47,13 @@ class SummaryBar(Static):
         counts = self.model.counts()
         total = sum(counts.values())
         up = counts.get(HostState.UP, 0)
-        down = sum(counts.get(s, 0) for s in _DOWN)
+        # A retry whose time has come is a connect under way, as its row says.
+        retrying = sum(1 for v in self.model.views.values()
+                       if v.status.state is HostState.RECONNECTING
+                       and v.status.retry_at is not None and v.status.retry_at <= time.time())
+        down = sum(counts.get(s, 0) for s in _DOWN) - retrying
         stale = counts.get(HostState.STALE, 0)
-        connecting = counts.get(HostState.CONNECTING, 0)
+        connecting = counts.get(HostState.CONNECTING, 0) + retrying
 
         def style(name: str) -> object:
             return self.get_component_rich_style(f"summary-bar--{name}", partial=True)

@@ -24,7 +24,8 @@ DEDUPE_BUCKET_S = 120.0
 
 #: States that make a host "down" in the timeline; flapping between them is not news.
 _DOWN = frozenset({HostState.UNREACHABLE, HostState.AUTH_FAILED,
-                   HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED})
+                   HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED,
+                   HostState.SHELL_EXITED, HostState.FLOODING})
 
 
 def _uuid(*parts: object) -> str:
