@@ -14,6 +14,7 @@ from console.app import OpsConsole
 from console.cli import build_parser, inventory_args
 from console.cli.inventory_args import Progress, inventory_from
 from console.widgets.fleet_table import FleetTable
+from console.widgets.host_header import HostHeader
 from tests.sshlab import SshLab, loopback_addresses
 from tests.test_inventory import REPO
 from tests.waiting import eventually
@@ -157,3 +158,32 @@ async def test_console_with_a_limit_watches_only_the_selected_hosts(ssh_lab: Ssh
         assert "--limit lab:!host-2" in str(app.main_screen.source)
     log = sshd.log_path.read_text()
     assert log.count("Accepted publickey") == 2, sshd.log_tail()  # host-2 never logged in
+
+
+async def test_the_fleet_table_says_why_a_host_is_unusable(tmp_path: Path) -> None:
+    """No SSH needed: an unusable host is never dialled; the row and the host screen
+    show the state and the reason naming file, line and key."""
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("[old]\nlegacy ansible_ssh_common_args='-o ProxyCommand=\"nc %h %p\"'\n"
+                   "[local]\nlocalhost ansible_connection=local\n")
+    app = OpsConsole(inventory_from(build_parser().parse_args(["-i", str(inv)]),
+                                    progress=False), db_path=tmp_path / "notes.db")
+    async with app.run_test(size=(160, 30)) as pilot:
+        table = app.main_screen.query_one(FleetTable)
+
+        def unusable() -> bool:
+            return table.cells_of("legacy")["state"] == "unusable"
+
+        await eventually(unusable, 10, "legacy shown unusable", pilot=pilot, period=0.1)
+        reason = app.fleet.model.views["legacy"].status.reason
+        assert reason.startswith(f"{inv}:2: old.legacy.ansible_ssh_common_args: "
+                                 "ProxyCommand 'nc %h %p' is not supported")
+        table.select_key("legacy")
+        await pilot.press("enter")
+
+        def header() -> str:
+            found = app.screen.query(HostHeader)
+            return str(found.first().render()) if found else ""
+
+        shown = await eventually(header, 5, "host screen", pilot=pilot, period=0.1)
+        assert "unusable" in shown and "ProxyCommand 'nc %h %p' is not supported" in shown
