@@ -681,3 +681,22 @@ def test_a_value_just_over_the_per_key_bound_names_its_key(tmp_path: Path) -> No
     message = error(tmp_path, text)
     assert message.startswith(f"{tmp_path / 'inv.yaml'}:10: all.hosts.h1.console_tags: "
                               "value has more than 10,000 entries"), message
+
+
+def test_a_template_in_a_console_setting_marks_its_hosts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSCONSOLE_ANSIBLE", "never")
+    inv = load(tmp_path, """\
+        all:
+          children:
+            slow:
+              vars: {console_interval: "{{ poll_seconds }}"}
+              hosts: {s-1: }
+            fast:
+              hosts: {f-1: {console_interval: 1}}
+        """)
+    assert inv.host("f-1").problem is None and inv.host("f-1").interval == 1.0
+    problem = inv.host("s-1").problem or ""
+    assert problem.startswith(f"{tmp_path / 'inv.yaml'}:4: all.children.slow.vars."
+                              "console_interval: is a Jinja template"), problem
+    assert inv.host("s-1").interval == DEFAULT_INTERVAL

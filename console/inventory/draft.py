@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from console import settings
-from console.ansible_names import ANSIBLE_VARS
+from console.ansible_names import ANSIBLE_VARS, TEMPLATE_HINT, is_template
 from console.inventory.model import InventoryError
 
 
@@ -52,7 +52,8 @@ class Vars:
     origins: dict[str, Origin] = field(default_factory=dict)
 
     def add(self, name: str, value: Any, origin: Origin) -> None:
-        if name in self.values:
+        if name in self.values and not isinstance(value, Unusable) \
+                and not isinstance(self.values[name], Unusable):
             value = settings.combine(name, self.values[name], value)
         self.values[name] = value
         self.origins[name] = origin
@@ -84,6 +85,8 @@ def check_value(name: str, value: Any, origin: Origin) -> Any:
     cannot use becomes `Unusable`, which only its hosts pay for."""
     try:
         if settings.is_setting(name):
+            if is_template(value):  # Ansible's to evaluate: see sources._has_templates
+                return Unusable(value, f"is {TEMPLATE_HINT}", origin)
             return settings.normalise(name, value)
         if name in ANSIBLE_VARS:
             return ANSIBLE_VARS[name](value)

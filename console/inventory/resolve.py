@@ -94,6 +94,11 @@ class _Resolver:
         for var, value in draft.vars.values.items():
             merged.add(var, value, draft.vars.origins[var])
         v = merged.values
+        problems: list[str] = []
+        for var in [k for k, x in v.items() if isinstance(x, Unusable)
+                    and settings.is_setting(k)]:
+            problems.append(v[var].origin.describe(v[var].problem))
+            del v[var]  # the host is unusable anyway; its default keeps the rest sane
         for var, value in v.items():
             if settings.is_setting(var):
                 checked = (var, repr(value))  # hosts of one group share a value
@@ -103,7 +108,6 @@ class _Resolver:
                     except ValueError as exc:
                         raise merged.origins[var].error(f"for host {name}: {exc}") from None
                     self.checked.add(checked)
-        problems: list[str] = []
 
         def first(names: tuple[str, ...]) -> Any:
             for n in names:
