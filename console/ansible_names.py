@@ -59,6 +59,10 @@ def _user(value: Any) -> str:
     return settings.plain_text(value, "a user name")
 
 
+def _become_method(value: Any) -> str:
+    return settings.plain_text(value, "a privilege escalation method (sudo)")
+
+
 ANSIBLE_VARS: dict[str, Callable[[Any], Any]] = {
     name: _no_template(check) for name, check in {
         "ansible_host": _address,
@@ -72,6 +76,11 @@ ANSIBLE_VARS: dict[str, Callable[[Any], Any]] = {
         "ansible_connection": _connection,
         "ansible_ssh_common_args": _ssh_args,
         "ansible_ssh_extra_args": _ssh_args,
+        # Privilege for operations (console/operations/become.py): sudo -n only, so a
+        # password prompt can never hang the console.
+        "ansible_become": settings.boolean,
+        "ansible_become_method": _become_method,
+        "ansible_become_user": _user,
     }.items()}
 
 

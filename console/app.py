@@ -20,11 +20,14 @@ from textual.worker import Worker, WorkerState
 
 from console.fleet.fleet import Fleet
 from console.inventory import Inventory
+from console.operations.core import Operations
+from console.operations.executors import FleetExecutor
 from console.runtime import install_quit_signals
 from console.screens.main import MainScreen
 from console.store.errors import StoreUnavailable
 from console.store.outbox import PendingNote
 from console.store.store import Store
+from console.wiring.checks import attach_checks_store
 from console.wiring.notes import keep_opening_console_store
 from themes.palettes import DEFAULT_THEME, PALETTES
 
@@ -51,6 +54,9 @@ class OpsConsole(App[None]):
         self.db_path = db_path
         self.fleet = Fleet(inventory)
         self.store: Store | None = None
+        # Refuses everything until the database (its audit) is open: fails closed.
+        self.operations = Operations(inventory, FleetExecutor(self.fleet), None,
+                                     self.fleet.bus, read_only=read_only)
         self.unsaved: list[PendingNote] = []  # notes the database never took, for the CLI
         self.quit_signal: int | None = None  # SIGTERM/SIGHUP that ended the console
         for name, palette in PALETTES.items():
@@ -62,7 +68,11 @@ class OpsConsole(App[None]):
         # They stay installed to the end: a second signal during the flush is ignored.
         install_quit_signals(self._quit_on_signal)
         source = self.inventory.describe()
-        self.main_screen = MainScreen(self.fleet, read_only=self.read_only, source=source)
+        # The bar says read-only for --read-only, or when the inventory's `all` says so
+        # (a host or group may still override it: operations decide per host).
+        shown = self.read_only or bool(self.inventory.setting("console_read_only"))
+        self.main_screen = MainScreen(self.fleet, read_only=shown, source=source,
+                                      operations=self.operations)
         await self.push_screen(self.main_screen)
         # Connect after the first frame is on screen: the user sees the table at once.
         self.call_after_refresh(self.fleet.start)
@@ -84,8 +94,10 @@ class OpsConsole(App[None]):
             # names the path and what to do.
             self.main_screen.notes_unavailable(str(exc))
             return
+        self.operations.store = self.store
         if self.main_screen.is_attached:  # a quit can come first (100,000 hosts to stop)
             self.main_screen.attach_store(self.store)
+        attach_checks_store(self.fleet, self.store)
 
     def _quit_on_signal(self, sig: int) -> None:
         self.quit_signal = sig

@@ -257,14 +257,54 @@ def _named_commands(value: Any, what: str, item: str) -> Mapping[str, str | None
                              for name, text in mapping.items()})
 
 
+#: What a console_services entry of the third shape may hold: a command per action.
+SERVICE_ACTIONS = ("status", "restart", "start", "stop")
+
+
 @setting("console_services",
-         "services whose state the host view shows: a list of systemd units, or a mapping "
-         "name -> shell command that exits 0 when the service is healthy",
+         "services the host view shows and operations act on: a list of systemd units; "
+         "a mapping name -> shell command that exits 0 when the service is healthy (the "
+         "unit is still restarted through systemctl); or a mapping name -> {status, "
+         "restart, start, stop} commands for services that are not systemd units",
          default=EMPTY)
-def _services(value: Any) -> Mapping[str, str | None]:
-    """Normalised to name -> command, None meaning `systemctl is-active NAME`."""
-    return _named_commands(value, "a list of service names or a mapping name -> command",
-                           "a shell command")
+def _services(value: Any) -> Mapping[str, Any]:
+    """Normalised to name -> None (`systemctl is-active NAME`), name -> health command,
+    or name -> {action: command} (status required: it is how a restart is verified)."""
+    if isinstance(value, list):
+        return _named_commands(value, "", "a service name")
+    mapping = _str_mapping(value, "a list of service names or a mapping name -> command")
+    out: dict[str, Any] = {}
+    for name, entry in mapping.items():
+        if isinstance(entry, Mapping):
+            unknown = [k for k in entry if k not in SERVICE_ACTIONS]
+            if unknown:
+                raise ValueError(f"{name}: unknown action {shown(unknown[0])}; expected "
+                                 f"{', '.join(SERVICE_ACTIONS)}")
+            if "status" not in entry:
+                raise ValueError(f"{name}: needs a status command (it verifies a restart)")
+            out[name] = MappingProxyType({action: line_text(command, f"{name}.{action}: "
+                                                            "a shell command")
+                                          for action, command in entry.items()})
+        else:
+            out[name] = None if entry is None else line_text(entry, "a shell command")
+    return MappingProxyType(out)
+
+
+def status_command(entry: Any) -> str | None:
+    """The health command of one console_services entry (None: systemctl is-active)."""
+    if isinstance(entry, Mapping):
+        return str(entry["status"])
+    return None if entry is None else str(entry)
+
+
+@setting("console_runbooks",
+         "named procedures (failover, restore): ordered check/run/verify steps, each with "
+         "target hosts (a pattern), a command and a timeout, plus rollback steps; set on "
+         "all", default=EMPTY)
+def _runbooks(value: Any) -> Mapping[str, Any]:
+    from console.runbook_spec import parse_runbooks
+
+    return parse_runbooks(_str_mapping(value, "a mapping name -> runbook"))
 
 
 def _merge_thresholds(outer: Any, inner: Any) -> Mapping[str, Any]:
@@ -308,8 +348,17 @@ def _logs(value: Any) -> Mapping[str, str]:
                              for name, path in mapping.items()})
 
 
+def _merge_checks(outer: Any, inner: Any) -> Mapping[str, Any]:
+    """Deeper wins per check name: a group adds or replaces checks, never drops all."""
+    return MappingProxyType({**(outer or {}), **(inner or {})})
+
+
 @setting("console_checks",
-         "Nagios-convention checks to run on the host: a mapping name -> check definition",
-         default=EMPTY)
+         "Nagios-convention checks to run on the host: a mapping name -> {command: ...} or "
+         "{preset: ..., parameters}, with interval (300 s) and timeout (30 s); deeper "
+         "levels win per name", default=EMPTY, merge=_merge_checks)
 def _checks(value: Any) -> Mapping[str, Any]:
-    return MappingProxyType(dict(_str_mapping(value, "a mapping name -> check")))
+    """Normalised to name -> CheckDef; a CheckError names the nested key it is about."""
+    from console.checks.definition import parse_checks
+
+    return parse_checks(_str_mapping(value, "a mapping name -> check"))

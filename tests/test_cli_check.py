@@ -23,7 +23,7 @@ def test_check_example_prints_hosts_and_group_tree() -> None:
         assert warning.startswith("warning: app-") and "key file" in warning, warning
     lines = done.stdout.splitlines()
     assert lines[0] == f"{EXAMPLE}: valid inventory"
-    assert lines[1] == "8 hosts, 6 groups"
+    assert lines[1] == "9 hosts, 6 groups"
     header = next(ln for ln in lines if ln.startswith("HOST"))
     assert header.split() == ["HOST", "ADDRESS", "PORT", "USER", "KEY", "FILE", "JUMP",
                               "GROUPS"]
@@ -38,6 +38,7 @@ def test_check_example_prints_hosts_and_group_tree() -> None:
     assert tree[0] == "all"
     assert "├── web: web-1, web-2" in tree
     assert "├── private: app-1, app-2, app-3" in tree
+    assert "├── db: db-1, db-2" in tree
     assert tree[-1] == "└── local: localhost"
 
 

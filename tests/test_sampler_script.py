@@ -12,6 +12,7 @@ import pytest
 
 from console.metrics.frame import FrameParser
 from console.metrics.parsers.diskstats import partition_parent
+from console.metrics.parsers.proc_pid_stat import CPU_MARKER, parse_cpu_section
 from console.metrics.parsers.ps import parse_ps
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
@@ -159,7 +160,11 @@ def test_command_is_one_line_and_safe_to_quote() -> None:
 def test_top_processes_on_this_machine() -> None:
     out = subprocess.run(["/bin/sh", "-c", top_processes_command(5)], capture_output=True,
                          timeout=15, check=True)
-    top = parse_ps(out.stdout.decode("utf-8", errors="replace"), n=5)
+    ps_text, marker, cpu_text = out.stdout.decode("utf-8", errors="replace").partition(
+        CPU_MARKER)
+    top = parse_ps(ps_text, n=5)
+    hz, readings = parse_cpu_section(marker + cpu_text)
+    assert hz > 0 and len(readings) == 2 and readings[1].uptime_s > readings[0].uptime_s
     assert 1 <= len(top.by_cpu) <= 5 and 1 <= len(top.by_mem) <= 5
     rss = [p.rss or 0 for p in top.by_mem]
     assert rss == sorted(rss, reverse=True) and rss[0] > 0

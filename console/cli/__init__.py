@@ -32,7 +32,7 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from console.cli import check, handoff, note, templates, ui
+    from console.cli import check, checks, handoff, note, operations, templates, ui
 
     parser = argparse.ArgumentParser(
         prog="opsconsole",
@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_arguments(parser)
     parser.set_defaults(run=ui.run)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (check, note, handoff, templates):
+    for module in (check, checks, note, handoff, operations, templates):
         module.add_parser(sub, _add_common)
     return parser
 

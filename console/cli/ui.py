@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from console.cli.inventory_args import inventory_from
-from console.inventory import Inventory
 from console.runtime import run_long
 from console.store.locate import inventory_db_setting
 from console.store.outbox import PendingNote
@@ -29,7 +28,9 @@ def run(args: argparse.Namespace) -> int:
     db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 
-    app = OpsConsole(inventory, read_only=args.read_only or _read_only(inventory),
+    # --read-only covers every host; console_read_only is per host (deeper wins) and
+    # is applied by console.operations itself, so it is not folded in here.
+    app = OpsConsole(inventory, read_only=args.read_only,
                      db_path=db_path)
     try:
         run_long(app.run_async())
@@ -52,6 +53,3 @@ def _report_unsaved(unsaved: list[PendingNote], db_path: Path | None) -> int:
         sys.stderr.flush()
     return 1
 
-
-def _read_only(inventory: Inventory) -> bool:
-    return bool(inventory.setting("console_read_only")) if inventory.path else False

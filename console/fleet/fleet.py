@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from console.bus import EventBus
 from console.events import HostState, HostStateChanged
+from console.fleet.checks import CheckScheduler
 from console.fleet.events import SampleArrived
 from console.fleet.gate import Gate
 from console.fleet.model import FleetModel
@@ -65,6 +66,13 @@ class Fleet:
         self.thresholds: dict[str, ThresholdSet] = {
             host.name: thresholds_for_host(host.vars) for host in inventory.hosts}
         self.bus.subscribe((SampleArrived, HostStateChanged), self._feed_alerts)
+        # Maintenance checks ride on the same connections (console/fleet/checks.py).
+        self.checks = CheckScheduler(inventory, self.run, self._state_of,
+                                     self.report_severity, self.bus)
+
+    def _state_of(self, host: str) -> tuple[HostState, str]:
+        status = self.supervisors[host].status
+        return status.state, status.reason
 
     def _feed_alerts(self, event: object) -> None:
         now = time.time()
@@ -137,6 +145,7 @@ class Fleet:
         self._tasks = [asyncio.create_task(sup.run(), name=f"host:{name}")
                        for name, sup in self.supervisors.items()]
         self._tasks.append(asyncio.create_task(self._watch_staleness(), name="staleness"))
+        self.checks.start()
 
     async def _watch_staleness(self) -> None:
         while True:
@@ -146,6 +155,7 @@ class Fleet:
                 supervisor.check_staleness(now)
 
     async def stop(self) -> None:
+        await self.checks.stop()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()

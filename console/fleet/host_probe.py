@@ -16,11 +16,18 @@ import re
 import secrets
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from console.fleet.fleet import Fleet
 from console.metrics.parsers.errors import ParseError
+from console.metrics.parsers.proc_pid_stat import (
+    CPU_MARKER,
+    CpuReading,
+    interval_cpu,
+    parse_cpu_section,
+)
 from console.metrics.parsers.ps import TopProcesses, parse_ps
+from console.settings import status_command
 from console.severity import Severity
 from console.transport.base import CommandResult
 from console.transport.errors import TransportError
@@ -91,17 +98,41 @@ def _first_line(text: str) -> str:
 # ------------------------------------------------------------------ top processes
 
 async def top_processes(fleet: Fleet, host: str, n: int = PROCESS_COUNT,
-                        timeout: float = PROBE_TIMEOUT_S) -> TopProcesses:
-    """The top `n` processes by CPU and by resident memory, from one `ps` run."""
-    result = await _run(fleet, host, top_processes_command(n), "top processes", timeout)
+                        timeout: float = PROBE_TIMEOUT_S,
+                        previous: TopProcesses | None = None) -> TopProcesses:
+    """The top `n` processes by CPU (over the last interval, as top computes it: since
+    `previous` probe, else over half a second) and by resident memory, from one run."""
+    before = previous.reading if previous is not None else None
+    command = top_processes_command(n, first_reading=not isinstance(before, CpuReading))
+    result = await _run(fleet, host, command, "top processes", timeout)
     if result.timed_out:
         raise ProbeError(f"top processes: ps on {host} did not answer within {timeout:g}s")
+    ps_text, _, cpu_text = result.stdout.partition(CPU_MARKER)
     try:
-        return parse_ps(result.stdout, n)
+        everyone = parse_ps(ps_text, 100_000)
     except ParseError as exc:
         why = _first_line(result.stderr) or str(exc)
         status = "" if result.exit_status in (0, None) else f" (exit {result.exit_status})"
         raise ProbeError(f"top processes: ps on {host} failed{status}: {why}") from exc
+    try:
+        hz, readings = parse_cpu_section(CPU_MARKER + cpu_text)
+    except ParseError:
+        hz, readings = 100, []
+    if isinstance(before, CpuReading):
+        readings.insert(0, before)
+    skipped = everyone.skipped
+    if len(readings) < 2:  # no /proc (not Linux): ps's own lifetime figures
+        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], skipped=skipped)
+    first, last = readings[-2], readings[-1]
+    rates = interval_cpu(first, last, hz)
+    if not rates:  # rebooted since the last probe: start again next time
+        return TopProcesses(everyone.by_cpu[:n], everyone.by_mem[:n], skipped=skipped,
+                            reading=last)
+    by_cpu = sorted((replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_cpu),
+                    key=lambda p: (-(p.cpu_pct or 0.0), p.pid))
+    by_mem = tuple(replace(p, cpu_pct=rates.get(p.pid, 0.0)) for p in everyone.by_mem[:n])
+    return TopProcesses(tuple(by_cpu[:n]), by_mem, skipped=skipped,
+                        cpu_window_s=last.uptime_s - first.uptime_s, reading=last)
 
 
 # ------------------------------------------------------------------ services
@@ -210,11 +241,13 @@ def parse_services(services: Mapping[str, str | None], result: CommandResult,
 
 
 def configured_services(fleet: Fleet, host: str) -> Mapping[str, str | None]:
-    """`console_services` of one host: name -> command, None for systemd units."""
+    """`console_services` of one host: name -> health command, None for systemd units
+    (a service given as {status, restart, ...} is checked with its status command)."""
     view = fleet.model.views.get(host)
     if view is None:
         return {}
-    return view.host.vars.get("console_services") or {}
+    entries = view.host.vars.get("console_services") or {}
+    return {name: status_command(entry) for name, entry in entries.items()}
 
 
 async def service_states(fleet: Fleet, host: str,

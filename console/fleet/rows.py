@@ -12,7 +12,8 @@ from collections.abc import Callable
 from console import format as fmt
 from console.events import HostState
 from console.fleet.model import HostView
-from console.levels import DOWN, MUTED, OK, STALE, WARN
+from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
+from console.severity import Severity
 from console.table_columns import Column
 
 # Figures first and the reason last, so an 80-column terminal still shows what matters.
@@ -27,6 +28,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("tx", "Net tx/s", 8),
     Column("rtt", "RTT ms", 7),
     Column("age", "Age", 5),
+    Column("checks", "Checks", 7, numeric=False),
     Column("group", "Group", 10, numeric=False),
     Column("detail", "Detail", 48, numeric=False),
 )
@@ -39,6 +41,10 @@ COLUMN_METRIC = {"cpu": "cpu", "mem": "memory", "load": "load_per_core", "disk":
                  "rtt": "response_ms"}
 
 SeverityLookup = Callable[[str, str], str | None]  # (host, metric) -> "warn"/"crit"/None
+#: host -> (cell text, worst check severity): CheckScheduler.summary, cached there.
+ChecksLookup = Callable[[str], tuple[str, Severity | None]]
+_CHECK_LEVEL = {Severity.OK: OK, Severity.WARNING: WARN, Severity.UNKNOWN: DOWN,
+                Severity.CRITICAL: CRIT}
 
 
 def state_text(view: HostView, now: float) -> tuple[str, str, str]:
@@ -87,7 +93,8 @@ _SHORT = {HostState.AUTH_FAILED: "auth failed", HostState.HOSTKEY_UNKNOWN: "key 
 
 
 def row_cells(view: HostView, now: float | None = None,
-              severity: SeverityLookup | None = None) -> dict[str, tuple[str, str]]:
+              severity: SeverityLookup | None = None,
+              checks: ChecksLookup | None = None) -> dict[str, tuple[str, str]]:
     """Column key -> (text, level) for one host."""
     now = time.time() if now is None else now
     state, reason, state_level = state_text(view, now)
@@ -110,6 +117,8 @@ def row_cells(view: HostView, now: float | None = None,
             level = severity(view.host.name, COLUMN_METRIC[key]) or OK
         cells[key] = (text, level)
     cells["age"] = (_age_text(view, now), STALE if stale else MUTED)
+    text, worst = checks(view.host.name) if checks is not None else ("", None)
+    cells["checks"] = (text, MUTED if worst is None else _CHECK_LEVEL[worst])
     return cells
 
 
@@ -123,7 +132,8 @@ def _age_text(view: HostView, now: float) -> str:
     return fmt.duration(age)
 
 
-def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | str]:
+def sort_value(view: HostView, column: str, now: float,
+               checks: ChecksLookup | None = None) -> tuple[int, float | str]:
     """Sort key: unknown values sort last whatever the direction."""
     s = view.sample
     if column in ("host", "group", "detail"):
@@ -132,6 +142,9 @@ def sort_value(view: HostView, column: str, now: float) -> tuple[int, float | st
         return (0, text)
     if column == "state":
         return (0, _STATE_RANK.get(view.status.state, 0))
+    if column == "checks":
+        worst = checks(view.host.name)[1] if checks is not None else None
+        return (0, worst.rank) if worst is not None else (1, 0.0)
     attr = {"cpu": "cpu_pct", "mem": "mem_pct", "load": "load1", "disk": "disk_max_pct",
             "rx": "net_rx_bps", "tx": "net_tx_bps", "rtt": "rtt_ms"}.get(column)
     if column == "age":

@@ -79,10 +79,13 @@ class HostDraft:
     groups: dict[str, None] = field(default_factory=dict)
 
 
-def check_value(name: str, value: Any, origin: Origin) -> Any:
+def check_value(name: str, value: Any, origin: Origin,
+                locate: Callable[[tuple[str, ...]], int | None] | None = None) -> Any:
     """A variable as the console will use it. A console_* setting that is wrong is an
     error (the console's own language, written for it); an ansible_* value the console
-    cannot use becomes `Unusable`, which only its hosts pay for."""
+    cannot use becomes `Unusable`, which only its hosts pay for. A setting with structure
+    (console_checks) says which key inside it is wrong (the error's `path`); `locate`
+    gives that key's line."""
     try:
         if settings.is_setting(name):
             if is_template(value):  # Ansible's to evaluate: see sources._has_templates
@@ -92,7 +95,10 @@ def check_value(name: str, value: Any, origin: Origin) -> Any:
             return ANSIBLE_VARS[name](value)
     except ValueError as exc:
         if settings.is_setting(name):
-            raise origin.error(str(exc)) from None
+            inner = tuple(str(p) for p in getattr(exc, "path", ()))
+            line = (locate(inner) if locate and inner else None) or origin.line
+            raise Origin(origin.file, line, ".".join([origin.path, *inner])).error(
+                str(exc)) from None
         return Unusable(value, str(exc), origin)
     return value
 

@@ -274,8 +274,28 @@ class YamlReader:
             except yaml.YAMLError as exc:
                 raise self.error(v, where, f"invalid value: {exc}") from None
             origin = self.origin(k, where)
-            found.append((name, check_value(name, value, origin), origin))
+
+            def locate(inner: tuple[str, ...], value_node: yaml.Node = v) -> int | None:
+                key = _nested_key(value_node, inner)
+                return key.start_mark.line + 1 if key is not None else None
+
+            found.append((name, check_value(name, value, origin, locate), origin))
         return found
+
+
+def _nested_key(node: yaml.Node, path: tuple[str, ...]) -> yaml.Node | None:
+    """The key node at `path` inside a mapping value, for an error's line number."""
+    found = None
+    for part in path:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == part:
+                found, node = k, v
+                break
+        else:
+            break
+    return found
 
 
 def is_null(node: yaml.Node) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -39,6 +39,7 @@ from console.fleet.host_probe import (
 from console.fleet.model import HostView
 from console.levels import SEVERITY_LEVEL
 from console.metrics.parsers.ps import TopProcesses
+from console.operations.core import Operations
 from console.severity import Severity
 from console.text import sanitize_for_display
 from console.widgets.host_charts import HostCharts, window_points
@@ -70,6 +71,8 @@ class HostDetailScreen(Screen[None]):
         Binding("escape", "close", "Back", id="host.close"),
         Binding("q", "close", "Back", show=False, id="host.close_q"),
         Binding("r", "probe_now", "Refresh probes", id="host.refresh"),
+        Binding("o", "services", "Services", id="host.services"),
+        Binding("t", "signal", "Signal process", id="host.signal"),
     ]
 
     DEFAULT_CSS = """
@@ -101,12 +104,15 @@ class HostDetailScreen(Screen[None]):
             self.states = states
             self.error = error
 
-    def __init__(self, fleet: Fleet, host_name: str) -> None:
+    def __init__(self, fleet: Fleet, host_name: str,
+                 operations: Operations | None = None) -> None:
         super().__init__()
         self.fleet = fleet
+        self.operations = operations
         self.host_name = host_name
         self.probe_runs = {"processes": 0, "services": 0}  # how often each probe ran
         self._busy: set[str] = set()
+        self._last_top: TopProcesses | None = None  # CPU% is measured from probe to probe
         self._why_not: str | None = None  # why probes cannot run now, once shown
         self._probe_timers: list[Timer] = []
         self._has_services = bool(configured_services(fleet, host_name))
@@ -134,7 +140,7 @@ class HostDetailScreen(Screen[None]):
             with Horizontal(classes="pair"):
                 with Vertical(classes="half"):
                     yield Static("Top processes by CPU", classes="section-title")
-                    yield ProcessTable(id="procs-cpu")
+                    yield ProcessTable(id="procs-cpu", selectable=True)
                 with Vertical(classes="half"):
                     yield Static("Top processes by memory", classes="section-title")
                     yield ProcessTable(id="procs-mem")
@@ -255,7 +261,7 @@ class HostDetailScreen(Screen[None]):
 
     async def _fetch_processes(self) -> None:
         try:
-            top = await top_processes(self.fleet, self.host_name)
+            top = await top_processes(self.fleet, self.host_name, previous=self._last_top)
         except ProbeError as exc:
             self.post_message(self.ProcessesProbed(None, str(exc)))
         except Exception as exc:  # a bug must not take the screen down either
@@ -299,12 +305,15 @@ class HostDetailScreen(Screen[None]):
         if message.top is None:
             self._processes_failed(message.error or "top processes: no answer")
             return
+        self._last_top = message.top
         self.query_one("#procs-cpu", ProcessTable).show(message.top.by_cpu, stale=False)
         self.query_one("#procs-mem", ProcessTable).show(message.top.by_mem, stale=False)
+        window = message.top.cpu_window_s
+        how = (f"CPU% over the last {window:.1f}s, as top computes it" if window
+               else "CPU% is ps's average over each process's life (no /proc)")
         self._say("procs-message",
                   f"ps at {_clock(time.time())}, every {PROCESSES_EVERY_S:g}s while this "
-                  "screen is open; CPU% is ps's average over each process's life",
-                  error=False)
+                  f"screen is open; {how}", error=False)
 
     @on(ServicesProbed)
     def _show_services(self, message: ServicesProbed) -> None:
@@ -324,3 +333,33 @@ class HostDetailScreen(Screen[None]):
     def action_probe_now(self) -> None:
         self.probe_processes()
         self.probe_services()
+
+    # -- operations (every check lives in console.operations) --------------------------
+    def _ops(self) -> Operations | None:
+        if self.operations is None:
+            self.notify("operations unavailable", severity="error", timeout=4)
+        return self.operations
+
+    @work(exclusive=True, group="host-operation", exit_on_error=False)
+    async def action_services(self) -> None:
+        from console.screens.operation_flows import services_flow
+
+        ops = self._ops()
+        if ops is not None:
+            await services_flow(self, ops, [self.host_name])
+
+    @work(exclusive=True, group="host-operation", exit_on_error=False)
+    async def action_signal(self) -> None:
+        """Signal the process under the cursor of the CPU table (focus it with Tab)."""
+        from console.screens.operation_flows import signal_flow
+
+        ops = self._ops()
+        table = self.query_one("#procs-cpu", ProcessTable)
+        chosen = table.selected_process()
+        if ops is None:
+            return
+        if chosen is None:
+            self.notify("no process selected: the CPU table lists them", timeout=4)
+            return
+        await signal_flow(self, ops, self.host_name, chosen.pid, chosen.command)
+        self.probe_processes()

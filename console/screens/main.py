@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input
 
 from console.events import HostState, HostStateChanged, SubscriberFailed
 from console.fleet.fleet import Fleet
+from console.operations.core import Operations
 from console.screens.help import HelpScreen
 from console.screens.main_notes import NOTES_BINDINGS, NotesMixin
 from console.screens.modals.confirm import ConfirmModal
@@ -48,13 +49,20 @@ class MainScreen(NotesMixin):
         Binding("r", "reconnect", "Reconnect", id="main.reconnect"),
         Binding("k", "accept_key", "Trust host key", show=False, id="main.accept_key"),
         Binding("a", "focus_alerts", "Alerts", id="main.alerts"),
+        Binding("c", "checks", "Checks", id="main.checks"),
         Binding("question_mark", "help", "Help", id="main.help"),
         *NOTES_BINDINGS,
+        Binding("space", "mark", "Mark host", show=False, id="ops.mark"),
+        Binding("x", "run_command", "Run command", id="ops.run"),
+        Binding("o", "services", "Services", show=False, id="ops.services"),
+        Binding("b", "runbooks", "Runbooks", show=False, id="ops.runbooks"),
     ]
 
-    def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "") -> None:
+    def __init__(self, fleet: Fleet, *, read_only: bool = False, source: str = "",
+                 operations: Operations | None = None) -> None:
         super().__init__()
         self.fleet = fleet
+        self.operations = operations
         self.read_only = read_only
         self.source = source
 
@@ -64,7 +72,7 @@ class MainScreen(NotesMixin):
             with Vertical(id="fleet-column"):
                 yield FleetTable(self.fleet.model, self.fleet.severity_level,
                                  lambda host: self.fleet.alerts.host_severity(host).rank,
-                                 id="fleet")
+                                 checks=self.fleet.checks.summary, id="fleet")
                 yield Input(placeholder="filter by name, group or tag", id="filter")
                 yield AlertsPanel(id="alerts")
             yield NotesPane(id="notes")
@@ -119,7 +127,7 @@ class MainScreen(NotesMixin):
             return
         from console.screens.host_detail import HostDetailScreen
 
-        self.app.push_screen(HostDetailScreen(self.fleet, name))
+        self.app.push_screen(HostDetailScreen(self.fleet, name, self.operations))
 
     @on(FleetTable.RowChosen, "#fleet")
     def _host_chosen(self, event: FleetTable.RowChosen) -> None:
@@ -131,6 +139,13 @@ class MainScreen(NotesMixin):
         if host in self.fleet.model.views:
             self.table.select_host(host)
             self.table.focus()
+
+    def action_checks(self) -> None:
+        """The maintenance checks, hosts x checks (also "checks" in the palette)."""
+        from console.screens.checks import ChecksScreen
+
+        # Hosts marked on the fleet (space) stay marked there: "run now" acts on them.
+        self.app.push_screen(ChecksScreen(self.fleet, hosts=sorted(self.table.marked)))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -202,3 +217,46 @@ class MainScreen(NotesMixin):
         if trusted:
             self.fleet.accept_host_key(name, key)
             self.notify(f"{name}: key trusted, connecting", timeout=3)
+
+    # -- operations (every check lives in console.operations, not here) ---------------
+    def selected_hosts(self) -> list[str]:
+        """The marked hosts, in table order; else the cursor's host."""
+        marked = self.table.marked
+        if marked:
+            return [name for name in self.fleet.model.views if name in marked]
+        name = self.table.selected_host()
+        return [] if name is None else [name]
+
+    def action_mark(self) -> None:
+        name = self.table.selected_host()
+        if name is not None:
+            self.table.toggle_mark(name)
+
+    def _ops(self) -> Operations | None:
+        if self.operations is None:
+            self.notify("operations unavailable", severity="error", timeout=4)
+        return self.operations
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_run_command(self) -> None:
+        from console.screens.operation_flows import run_command_flow
+
+        ops, hosts = self._ops(), self.selected_hosts()
+        if ops is not None and hosts:
+            await run_command_flow(self, ops, hosts)
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_services(self) -> None:
+        from console.screens.operation_flows import services_flow
+
+        ops, hosts = self._ops(), self.selected_hosts()
+        if ops is not None and hosts:
+            await services_flow(self, ops, hosts)
+
+    @work(exclusive=True, group="operation-flow", exit_on_error=False)
+    async def action_runbooks(self) -> None:
+        from console.screens.operation_flows import runbook_flow
+
+        ops = self._ops()
+        if ops is not None:
+            await runbook_flow(self, ops)

@@ -20,7 +20,7 @@ from console.screens.modals.incident import OpenIncidentModal
 from console.store.author import current_author
 from console.store.errors import StoreError, StoreUnavailable
 from console.store.events import NotesArrived
-from console.store.handoff import ActiveAlert, build_handoff
+from console.store.handoff import ActiveAlert, CheckLine, build_handoff
 from console.store.handoff_file import save_handoff
 from console.store.models import Note
 from console.store.notes import new_client_uuid
@@ -229,8 +229,10 @@ class NotesMixin(BusListener, Screen[None]):
         alerts = [ActiveAlert(a.host, a.key, a.severity.name.lower(), a.opened, a.detail)
                   for a in self.fleet.alerts.active_alerts()]
         try:
+            checks = [CheckLine(r.host, r.check, r.severity.name.lower(), r.at, r.status)
+                      for r in self.fleet.checks.not_ok()]
             report = await build_handoff(store, HANDOFF_SINCE_S, now=time.time(),
-                                         active_alerts=alerts)
+                                         active_alerts=alerts, checks=checks)
             path = await asyncio.to_thread(save_handoff, report, store.path)
         except (StoreError, OSError) as exc:
             self.notify(str(exc), severity="error", timeout=8)

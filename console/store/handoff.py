@@ -39,6 +39,28 @@ class ActiveAlert:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class CheckLine:
+    """A maintenance check that is not OK, as the live console knows it."""
+
+    host: str
+    check: str
+    severity: str
+    at: float  # when it last ran
+    status: str
+
+
+def _checks_section(checks: Sequence[CheckLine], clock: _Clock) -> list[str]:
+    out = [f"## Checks not OK ({len(checks)})", ""]
+    for c in checks:
+        out.append(f"- **{md_escape(c.host)}** {md_escape(c.check)} "
+                   f"({md_escape(c.severity)}, last run {clock.short(c.at)}): "
+                   f"{md_escape(c.status)}")
+    if not checks:
+        out.append("None.")
+    return out
+
+
 def md_escape(text: str) -> str:
     """One line of untrusted text, safe inside Markdown inline content."""
     line = _MD_SPECIAL.sub(r"\\\1", sanitize_for_display(text))
@@ -151,10 +173,12 @@ def _authors(notes: Iterable[Note]) -> str:
 async def build_handoff(store: Store, since_seconds: float, now: float | None = None,
                         active_alerts: Sequence[ActiveAlert | tuple] | None = None,
                         tz: tzinfo | None = None,
+                        checks: Sequence[CheckLine] | None = None,
                         only_hosts: Collection[str] | None = None) -> str:
     """Markdown for the next shift. `active_alerts=None` (the CLI) derives the alerts
-    still firing from the timeline; a live console passes what it knows. `only_hosts`
-    (--limit) leaves out notes and alerts about other hosts; notes about no host stay."""
+    still firing from the timeline; a live console passes what it knows, and the
+    maintenance checks that are not OK (`checks`). `only_hosts` (--limit) leaves out
+    notes and alerts about other hosts; notes about no host stay."""
     clock = _Clock(time.time() if now is None else now, tz)
     since = clock.now - since_seconds
     notes = await store.notes_between(since, clock.now)
@@ -192,6 +216,8 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
         out.append("")
 
     out += [*_alerts_section(active, firing, clock), ""]
+    if checks is not None:
+        out += [*_checks_section(checks, clock), ""]
 
     operations = [n for n in notes if n.category == OPERATION]
     out += [f"## Operations run ({len(operations)})", ""]

@@ -80,6 +80,68 @@ _V2 = (
     "CREATE INDEX notes_host ON notes(host, id)",
 )
 
+_V3_OPERATIONS = (
+    # The audit trail of operations (console/store/audit.py). Append-only: the
+    # triggers make SQLite itself refuse to change or remove a row, whoever asks.
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id TEXT NOT NULL,
+        at REAL NOT NULL,
+        author TEXT NOT NULL,
+        tty TEXT NOT NULL,
+        console_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        name TEXT NOT NULL DEFAULT '',
+        step TEXT NOT NULL DEFAULT '',
+        host TEXT,
+        hosts TEXT NOT NULL DEFAULT '[]',
+        command TEXT NOT NULL DEFAULT '',
+        exit_status INTEGER,
+        outcome TEXT NOT NULL DEFAULT '',
+        duration_s REAL,
+        output_tail TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX audit_op ON audit(op_id, id)",
+    "CREATE INDEX audit_at ON audit(at)",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN
+        SELECT RAISE(ABORT, 'audit rows are append-only: UPDATE refused');
+    END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN
+        SELECT RAISE(ABORT, 'audit rows are append-only: DELETE refused');
+    END""",
+    # Leases across consoles (console/store/locks.py): one row per held lock, renewed
+    # with the holder's presence heartbeat; a row past expires_at is free to take.
+    """CREATE TABLE locks (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        tty TEXT NOT NULL,
+        console_id TEXT NOT NULL,
+        hostname TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        purpose TEXT NOT NULL DEFAULT '',
+        acquired_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
+    "CREATE INDEX locks_console ON locks(console_id)",
+)
+
+_V4_CHECK_BASELINES = (
+    # What a person accepted as normal for a check on a host (the `accounts` preset's
+    # list of login accounts): shared, so every console on the file compares with the
+    # same accepted state, and the row says who accepted it and when.
+    """CREATE TABLE check_baselines (
+        host TEXT NOT NULL,
+        check_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        accepted_by TEXT NOT NULL,
+        accepted_at REAL NOT NULL,
+        PRIMARY KEY (host, check_name)
+    )""",
+)
+
 # MIGRATIONS[i] takes a database from user_version i to i + 1.
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2)
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3_OPERATIONS,
+                                        _V4_CHECK_BASELINES)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from console.bus import EventBus
+from console.store import audit as _audit
+from console.store import baselines as _baselines
 from console.store import incidents as _incidents
+from console.store import locks as _locks
 from console.store import notes as _notes
 from console.store import presence as _presence
 from console.store.author import current_author
@@ -158,10 +161,53 @@ class Store:
     async def incidents(self, open_only: bool = False) -> list[Incident]:
         return await _incidents.list_incidents(self._db, open_only)
 
+    # -- check baselines ---------------------------------------------------------
+
+    async def check_baseline(self, host: str, check: str) -> _baselines.Baseline | None:
+        return await _baselines.get_baseline(self._db, host, check)
+
+    async def accept_check_baseline(self, host: str, check: str, body: str,
+                                    author: str | None = None) -> _baselines.Baseline:
+        return await _baselines.accept_baseline(self._db, host, check, body,
+                                                author or self.author)
+
     # -- search ------------------------------------------------------------------
 
     async def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         return await _search(self._db, query, limit)
+
+    # -- operations: audit and locks ------------------------------------------------
+
+    async def audit(self, *entries: _audit.AuditEntry) -> None:
+        """Append audit rows now (awaited; raises StoreBusy/StoreError if they could
+        not be written: the caller must then not act)."""
+        try:
+            await _audit.append(self._db, entries)
+        except sqlite3.Error as exc:
+            raise StoreError(f"audit not written to {self.path}: {exc}") from None
+
+    async def audit_entries(self, op_id: str | None = None,
+                            since: float = 0.0) -> list[_audit.AuditEntry]:
+        return await _audit.entries(self._db, op_id, since)
+
+    async def acquire_locks(self, names: Iterable[str], tty: str, purpose: str,
+                            now: float | None = None) -> None:
+        """Take all of `names` for this console or none; raises locks.LockHeld, or
+        StoreError when the database cannot say (the caller must then not act)."""
+        try:
+            await _locks.acquire(self._db, list(names), owner=self.author, tty=tty,
+                                 console_id=self.console_id, purpose=purpose, now=now)
+        except sqlite3.Error as exc:
+            raise StoreError(f"locks in {self.path}: {exc}") from None
+
+    async def release_locks(self, names: Iterable[str]) -> None:
+        try:
+            await _locks.release(self._db, list(names), self.console_id)
+        except sqlite3.Error as exc:
+            raise StoreError(f"locks in {self.path}: {exc}") from None
+
+    async def locks_held(self, now: float | None = None) -> list[_locks.Lock]:
+        return await _locks.held(self._db, now)
 
     # -- live feed, outbox, presence ---------------------------------------------
 
@@ -210,6 +256,8 @@ class Store:
                 with contextlib.suppress(StoreError, sqlite3.Error):
                     await _presence.heartbeat(self._db, self.console_id, self.author,
                                               started_at)
+                    # Operation locks live as long as this console does (locks.LEASE_S).
+                    await _locks.renew(self._db, self.console_id)
 
         self._presence_task = asyncio.get_running_loop().create_task(beat())
 

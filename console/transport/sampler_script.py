@@ -198,8 +198,13 @@ def sampler_once_command(shell: str = "/bin/sh") -> str:
     return _wrap(script, shell)
 
 
-def top_processes_command(n: int = 10, shell: str = "/bin/sh") -> str:
-    """Top `n` processes by CPU, then `@@bymem` and the top `n` by RSS.
+def top_processes_command(n: int = 10, shell: str = "/bin/sh",
+                          first_reading: bool = True) -> str:
+    """Every process by ps's CPU (the console re-sorts), then `@@bymem` and the top
+    `n` by RSS; then `@@cpu HZ` and readings of /proc/uptime and /proc/[pid]/stat,
+    from which CPU% over the last interval is computed as top does. With
+    `first_reading`, two readings half a second apart (there is no earlier probe to
+    compare with); otherwise one, compared with the previous probe's.
 
     procps is probed once with a one-process `ps`; busybox (no -e, --sort or
     pcpu) gets its plain listing and parse_ps sorts it.
@@ -207,11 +212,16 @@ def top_processes_command(n: int = 10, shell: str = "/bin/sh") -> str:
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     cols = "pid,user,pcpu,pmem,rss,comm"
+    # A process may exit between the glob and the read: cat then fails, the rest stands.
+    reading = "echo @@reading; cat /proc/uptime; cat /proc/[0-9]*/stat || :"
     script = "; ".join((
         "exec 2>/dev/null",
         f"if ps -p $$ -o pid --sort=-pcpu >/dev/null; then "
-        f"ps -eo {cols} --sort=-pcpu | head -n {n + 1}; echo {BY_MEM_MARKER}; "
+        f"ps -eo {cols} --sort=-pcpu; echo {BY_MEM_MARKER}; "
         f"ps -eo {cols} --sort=-rss | head -n {n + 1}; "
         "else ps -o pid,user,vsz,rss,comm || ps; fi",
+        'echo "@@cpu $(getconf CLK_TCK || echo 100)"',
+        *((reading, "sleep 0.5") if first_reading else ()),
+        reading,
     ))
     return _wrap(script, shell)

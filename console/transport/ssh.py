@@ -171,9 +171,13 @@ class SSHTransport:
     """`Transport` over asyncssh for one inventory host."""
 
     def __init__(self, host: Host, jumps: JumpPool | None = None,
-                 batch: FrameBatch | None = None) -> None:
+                 batch: FrameBatch | None = None,
+                 known_hosts: asyncssh.SSHKnownHosts | None = None) -> None:
         self.host = host
         self._jumps = jumps
+        # A known_hosts file read once for many connections (headless fan-out): asyncssh
+        # otherwise reads and parses it again for every connection.
+        self._known_hosts = known_hosts
         self._batch = batch or FrameBatch()
         self._conn: asyncssh.SSHClientConnection | None = None
         self._sampler: asyncssh.SSHClientChannel[bytes] | None = None
@@ -187,6 +191,8 @@ class SSHTransport:
             raise KeyFileMissing(f"key file {missing} does not exist "
                                  "(ansible_ssh_private_key_file)")
         options = connect_options(self.host)
+        if self._known_hosts is not None:
+            options["known_hosts"] = self._known_hosts
         if self._jumps is not None:
             tunnel = await self._jumps.tunnel_for(self.host)
             if tunnel is not None:

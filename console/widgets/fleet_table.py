@@ -8,7 +8,14 @@ from collections.abc import Callable, Collection, Iterable
 from textual.binding import Binding
 
 from console.fleet.model import FleetModel
-from console.fleet.rows import COLUMNS, NAME_COLUMNS, SeverityLookup, row_cells, sort_value
+from console.fleet.rows import (
+    COLUMNS,
+    NAME_COLUMNS,
+    ChecksLookup,
+    SeverityLookup,
+    row_cells,
+    sort_value,
+)
 from console.levels import CRIT, DOWN, MUTED, OK, STALE, WARN
 from console.table_columns import Column
 from console.widgets.line_table import LineTable
@@ -39,14 +46,32 @@ class FleetTable(LineTable):
     ]
 
     def __init__(self, model: FleetModel, severity: SeverityLookup | None = None,
-                 host_rank: Callable[[str], int] | None = None, **kwargs: object) -> None:
+                 host_rank: Callable[[str], int] | None = None,
+                 checks: ChecksLookup | None = None, **kwargs: object) -> None:
         super().__init__(COLUMNS, **kwargs)
         self.model = model
         self.severity = severity
+        self.checks = checks  # the Checks column: a cached summary per host
         self.host_rank = host_rank  # how bad a host's worst alert is, for worst-first
         self.sort_column = "state"
         self.sort_reverse = True
         self.filter_text = ""
+        self.marked: set[str] = set()  # hosts marked with space, for operations
+
+    def toggle_mark(self, host: str) -> None:
+        """Mark or unmark a host (operations act on the marked hosts)."""
+        self.marked.symmetric_difference_update({host})
+        self.refresh_rows([host])
+
+    def _marked_cells(self, name: str, now: float) -> dict[str, tuple[str, str]] | None:
+        view = self.model.views.get(name)
+        if view is None:
+            return None
+        cells = row_cells(view, now, self.severity, self.checks)
+        if name in self.marked:
+            text, level = cells["host"]
+            cells["host"] = (f"▶ {text}", level)
+        return cells
 
     def on_mount(self) -> None:
         self.refresh_rows(self.model.views, resort=True)
@@ -66,10 +91,11 @@ class FleetTable(LineTable):
         for name in names:
             index = self._index.get(name)
             view = self.model.views.get(name)
-            if view is None or index is None or index not in shown:
+            cells = self._marked_cells(name, now) if view is not None else None
+            if cells is None or index is None or index not in shown:
                 self.forget(name)
             else:
-                self.set_cells(name, row_cells(view, now, self.severity), shown)
+                self.set_cells(name, cells, shown)
         if resort:
             self._reorder()
 
@@ -79,8 +105,7 @@ class FleetTable(LineTable):
         self.refresh_rows(self.model.views, resort=True)
 
     def provide_cells(self, key: str) -> dict[str, tuple[str, str]] | None:
-        view = self.model.views.get(key)
-        return None if view is None else row_cells(view, time.time(), self.severity)
+        return self._marked_cells(key, time.time())
 
     def tick(self, fresh: Collection[str] = ()) -> None:
         """Ages and countdowns move on for the hosts on screen (the others catch up
@@ -104,7 +129,7 @@ class FleetTable(LineTable):
     def _reorder(self) -> None:
         shown = [name for name in self.model.views if self._matches(name)]
         column, now, views = self.sort_column, time.time(), self.model.views
-        keyed = {name: sort_value(views[name], column, now) for name in shown}
+        keyed = {name: sort_value(views[name], column, now, self.checks) for name in shown}
         if column == "state" and self.host_rank is not None:
             # Worst first means: down before up, and among the up, crit before warn.
             rank = self.host_rank

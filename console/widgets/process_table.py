@@ -21,7 +21,22 @@ class ProcessTable(DetailTable):
         Column("command", "Command", None, numeric=False, max_chars=60),
     )
 
+    def __init__(self, *, selectable: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.processes: list[ProcessInfo] = []
+        if selectable:  # the list a process is picked from, to signal it
+            self.can_focus = True
+            self.cursor_type = "row"
+            self.show_cursor = True
+
+    def selected_process(self) -> ProcessInfo | None:
+        if not self.processes or not self.show_cursor:
+            return None
+        return self.processes[min(self.cursor_row, len(self.processes) - 1)]
+
     def show(self, processes: Sequence[ProcessInfo], stale: bool) -> None:
+        chosen = self.selected_process()
+        self.processes = list(processes)
         plain = STALE if stale else OK
         dim = STALE if stale else MUTED
         rows: dict[str, list[Cell]] = {}
@@ -32,3 +47,9 @@ class ProcessTable(DetailTable):
                 (p.command or fmt.DASH, plain),
             ]
         self.sync(rows)
+        if chosen is not None:
+            # The cursor stays on the process the user picked, not on its old rank:
+            # a re-sort must never put another process under a pending `t`.
+            pids = [p.pid for p in self.processes]
+            if chosen.pid in pids:
+                self.move_cursor(row=pids.index(chosen.pid), animate=False)

@@ -40,6 +40,10 @@ class TopProcesses:
     by_cpu: tuple[ProcessInfo, ...]
     by_mem: tuple[ProcessInfo, ...]
     skipped: int = 0  # rows that could not be read
+    #: Seconds CPU% was measured over (as top does); None: ps's lifetime average.
+    cpu_window_s: float | None = None
+    #: The last /proc reading, for the next probe to compare with.
+    reading: object = None
 
 
 def _kib(token: str) -> int:

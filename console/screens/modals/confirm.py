@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -26,6 +26,7 @@ class ConfirmModal(ModalScreen[bool]):
     ConfirmModal .title { text-style: bold; margin-bottom: 1; }
     ConfirmModal .danger { color: $error; text-style: bold; }
     ConfirmModal Horizontal { height: auto; margin-top: 1; }
+    ConfirmModal #body { height: auto; max-height: 60vh; }
     ConfirmModal Button { margin-right: 2; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
@@ -44,7 +45,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(Text(self.title_text), classes="title")
             if self.danger:
                 yield Static(Text(self.danger), classes="danger")
-            yield Static(Text(self.body))
+            with VerticalScroll(id="body"):  # a plan for 50 hosts must not hide the buttons
+                yield Static(Text(self.body))
             if self.type_to_confirm:
                 yield Label(Text(f"Type {self.type_to_confirm} to confirm:"))
                 yield Input(id="typed")
