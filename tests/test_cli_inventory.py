@@ -187,3 +187,16 @@ async def test_the_fleet_table_says_why_a_host_is_unusable(tmp_path: Path) -> No
 
         shown = await eventually(header, 5, "host screen", pilot=pilot, period=0.1)
         assert "unusable" in shown and "ProxyCommand 'nc %h %p' is not supported" in shown
+
+
+def test_every_headless_command_takes_the_limit(tmp_path: Path) -> None:
+    """run, runbook and checks refuse a limit that selects nothing before doing anything."""
+    ini, _ = fleet_files(tmp_path)
+    commands = (["run", "all", "--", "true"], ["runbook", "restart"], ["checks"],
+                ["handoff", "--db", str(tmp_path / "n.db")],
+                ["note", "--db", str(tmp_path / "n.db"), "hello"], ["check"])
+    for command in commands:
+        done = run(command[0], "-i", str(ini), "--limit", "nosuch", *command[1:])
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert done.stderr == ("opsconsole: --limit: host pattern 'nosuch' selects no host "
+                               "(no group or host matches 'nosuch')\n"), command
