@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncssh
 
+from console import ssh_config
 from console.inventory import Host
 from console.metrics.frame import PID_MARKER
 from console.metrics.raw import RawSample
@@ -25,6 +26,7 @@ from console.transport.errors import (
     AuthFailed,
     HostKeyChanged,
     HostKeyUnknown,
+    HostUnusable,
     KeyFileMissing,
     NoAnswer,
     NotSSH,
@@ -70,6 +72,13 @@ def connect_options(host: Host) -> dict[str, Any]:
         options["username"] = host.user
     if host.key_file:
         options["client_keys"] = [host.key_file]
+    else:
+        # ssh skips an IdentityFile of ~/.ssh/config that does not exist; asyncssh
+        # would fail the login on it. Pass the ones that exist (or its defaults).
+        target = ssh_config.target(host.address, host.port, host.user)
+        if target.missing_identities:
+            options["client_keys"] = list(target.existing_identities) or \
+                asyncssh.load_default_keypairs()
     return options
 
 
@@ -188,6 +197,8 @@ class SSHTransport:
 
     async def connect(self) -> None:
         await self.close()
+        if self.host.problem:
+            raise HostUnusable(self.host.problem)
         missing = missing_key_file(self.host)
         if missing is not None:
             raise KeyFileMissing(f"key file {missing} does not exist "
@@ -195,18 +206,22 @@ class SSHTransport:
         options = connect_options(self.host)
         if self._known_hosts is not None:
             options["known_hosts"] = self._known_hosts
-        if self.host.jump and self._jumps is not None:
-            options["tunnel"] = await self._jumps.get(self.host.jump)
+        if self._jumps is not None:
+            tunnel = await self._jumps.tunnel_for(self.host)
+            if tunnel is not None:
+                options["tunnel"] = tunnel
         try:
             self._conn = await asyncssh.connect(self.host.address, **options)
         except asyncssh.HostKeyNotVerifiable as exc:
-            port = self.host.port or 22
-            if has_known_key(self.host.address, port):
+            # Known under the address and port really connected to, as ssh checks it
+            # (HostName and Port from ~/.ssh/config included).
+            target = ssh_config.target(self.host.address, self.host.port, self.host.user)
+            where = f"{target.hostname}:{target.port}"
+            if has_known_key(target.hostname, target.port):
                 raise HostKeyChanged(
-                    f"host key of {self.host.address}:{port} does not match known_hosts "
+                    f"host key of {where} does not match known_hosts "
                     "(possible man-in-the-middle, or the host was rebuilt)") from exc
-            raise HostKeyUnknown(
-                f"host key of {self.host.address}:{port} is not in known_hosts") from exc
+            raise HostKeyUnknown(f"host key of {where} is not in known_hosts") from exc
         except asyncssh.PermissionDenied as exc:
             who = self.host.user or "the default user"
             raise AuthFailed(f"login refused for {who}: {exc.reason}") from exc
