@@ -15,18 +15,33 @@ from console import settings, ssh_args
 
 # --- ansible_* variables the console uses ---------------------------------------------
 
+TEMPLATE_HINT = ("a Jinja template, which only Ansible evaluates: install ansible-core "
+                 "(pip install 'opsconsole[ansible]') and the console reads this "
+                 "inventory through Ansible, or write the value itself")
+
+
+def is_template(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _no_template(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def checked(value: Any) -> Any:
+        if is_template(value):
+            raise ValueError(f"is {TEMPLATE_HINT}")
+        return check(value)
+    return checked
+
+
 def _address(value: Any) -> str:
-    if isinstance(value, str) and "{{" in value:
-        raise ValueError("Jinja templates are not evaluated by the console; "
-                         "write the address itself")
     return settings.plain_text(value, "a host name or IP address")
 
 
 def _connection(value: Any) -> str:
-    if value in ("ssh", "smart", "paramiko", "paramiko_ssh", "local"):
-        return str(value)
-    raise ValueError(f"must be ssh or local (the console speaks nothing else), "
-                     f"got {settings.shown(value)}")
+    if value in ("ssh", "smart", "paramiko", "paramiko_ssh", "local",
+                 "ansible.builtin.ssh", "ansible.builtin.local",
+                 "ansible.builtin.paramiko_ssh"):
+        return str(value).rpartition(".")[2]
+    raise ValueError(f"is {settings.shown(value)}: the console speaks only ssh and local")
 
 
 def _ssh_args(value: Any) -> str:
@@ -49,22 +64,40 @@ def _become_method(value: Any) -> str:
 
 
 ANSIBLE_VARS: dict[str, Callable[[Any], Any]] = {
-    "ansible_host": _address,
-    "ansible_ssh_host": _address,
-    "ansible_port": settings.port_number,
-    "ansible_ssh_port": settings.port_number,
-    "ansible_user": _user,
-    "ansible_ssh_user": _user,
-    "ansible_ssh_private_key_file": _key_file,
-    "ansible_connection": _connection,
-    "ansible_ssh_common_args": _ssh_args,
-    "ansible_ssh_extra_args": _ssh_args,
-    # Privilege for operations (console/operations/become.py): sudo -n only, so a
-    # password prompt can never hang the console.
-    "ansible_become": settings.boolean,
-    "ansible_become_method": _become_method,
-    "ansible_become_user": _user,
-}
+    name: _no_template(check) for name, check in {
+        "ansible_host": _address,
+        "ansible_ssh_host": _address,
+        "ansible_port": settings.port_number,
+        "ansible_ssh_port": settings.port_number,
+        "ansible_user": _user,
+        "ansible_ssh_user": _user,
+        "ansible_ssh_private_key_file": _key_file,
+        "ansible_private_key_file": _key_file,
+        "ansible_connection": _connection,
+        "ansible_ssh_common_args": _ssh_args,
+        "ansible_ssh_extra_args": _ssh_args,
+        # Privilege for operations (console/operations/become.py): sudo -n only, so a
+        # password prompt can never hang the console.
+        "ansible_become": settings.boolean,
+        "ansible_become_method": _become_method,
+        "ansible_become_user": _user,
+    }.items()}
+
+
+# --- host:port in a host's name -----------------------------------------------------------
+
+_BRACKETED_HOSTPORT = re.compile(r"^\[(.+)\]:([0-9]+)$")
+_HOSTPORT = re.compile(r"^((?:[^:\[\]]|\[[^\]]*\])*):([0-9]+)$")
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """Ansible's `web-1:2222`, `[fe80::1]:2222`, `10.0.0.1:22` -> (name, port); a bare
+    IPv6 address keeps its colons. Ansible's parse_address, for host keys."""
+    for pattern in (_BRACKETED_HOSTPORT, _HOSTPORT):
+        match = pattern.match(text)
+        if match and match.group(1):
+            return match.group(1), settings.port_number(int(match.group(2)))
+    return text, None
 
 
 # --- host ranges: web[01:03] ------------------------------------------------------------

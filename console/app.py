@@ -67,7 +67,7 @@ class OpsConsole(App[None]):
         # SIGTERM and SIGHUP quit as Ctrl+Q does: terminal restored, notes flushed.
         # They stay installed to the end: a second signal during the flush is ignored.
         install_quit_signals(self._quit_on_signal)
-        source = str(self.inventory.path) if self.inventory.path else "this machine"
+        source = self.inventory.describe()
         # The bar says read-only for --read-only, or when the inventory's `all` says so
         # (a host or group may still override it: operations decide per host).
         shown = self.read_only or bool(self.inventory.setting("console_read_only"))
@@ -95,7 +95,8 @@ class OpsConsole(App[None]):
             self.main_screen.notes_unavailable(str(exc))
             return
         self.operations.store = self.store
-        self.main_screen.attach_store(self.store)
+        if self.main_screen.is_attached:  # a quit can come first (100,000 hosts to stop)
+            self.main_screen.attach_store(self.store)
         attach_checks_store(self.fleet, self.store)
 
     def _quit_on_signal(self, sig: int) -> None:

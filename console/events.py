@@ -36,6 +36,9 @@ class HostState(enum.Enum):
     SHELL_EXITED = "shell exited"
     #: Cut off for sending more than its budget; retried after a long backoff.
     FLOODING = "flooding"
+    # The inventory gives this host a value the console cannot use (a ProxyCommand
+    # through nc, an unresolved template): nothing to retry until the inventory changes.
+    UNUSABLE = "unusable"
 
 
 @dataclass(frozen=True, slots=True)

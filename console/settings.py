@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -106,9 +107,16 @@ def value(variables: Mapping[str, Any], name: str) -> Any:
 
 # --- small shared checks ------------------------------------------------------------
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict, _SHOWN.maxtuple = 2, 4, 4, 4
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 40
+
+
 def shown(value: Any) -> str:
-    """A value quoted for an error line: short and free of control characters."""
-    text = repr(value)
+    """A value quoted for an error line: short and free of control characters. Built
+    with bounded depth and width: a value inflated by YAML aliases (billions of
+    entries) is never rendered whole, only the part that is shown."""
+    text = _SHOWN.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -122,7 +130,8 @@ def _type_name(value: Any) -> str:
 def plain_text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"must be {what}, got {shown(value)}")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
+    # isprintable() is False for every space but " " (tabs, newlines, NBSP...).
+    if " " in value or not value.isprintable():
         raise ValueError(f"must be {what} without spaces or control characters, "
                          f"got {shown(value)}")
     return value

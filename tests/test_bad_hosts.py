@@ -288,3 +288,35 @@ async def test_a_server_that_rejects_the_ssh_protocol_is_not_an_ssh_server(
         await fleet.stop()
     assert fleet.model.views["old"].status.reason == (
         "not an SSH server: Unsupported SSH version")
+
+
+async def test_a_command_printing_without_end_is_stopped_at_the_output_bound(
+        ssh_lab: SshLab) -> None:
+    """`yes` on a host: the run returns as soon as MAX_RUN_OUTPUT has come, flagged
+    truncated, the console's memory stays bounded, and `yes` is gone from the host.
+    A command reading stdin gets EOF instead of hanging until its timeout."""
+    from console.transport.base import MAX_RUN_OUTPUT
+
+    sshd = ssh_lab.start_daemon(loopback_addresses(1, first=84))
+    fleet = Fleet(load_inventory(ssh_lab.write_inventory(ssh_lab.hosts_of(sshd))))
+    fleet.start()
+    try:
+        await eventually(lambda: state(fleet, "host-1") is HostState.UP, 15, "host up",
+                         evidence=ssh_lab.log_tails)
+        started = time.monotonic()
+        result = await fleet.run("host-1", "yes opsconsole-flood-marker", timeout=60)
+        assert time.monotonic() - started < 30, "the bound did not stop the read"
+        assert result.truncated and not result.timed_out and result.exit_status is None
+        assert len(result.stdout.encode()) <= MAX_RUN_OUTPUT
+        assert result.stdout.startswith("opsconsole-flood-marker\n")
+
+        def yes_running() -> bool:
+            out = subprocess.run(["pgrep", "-f", "yes opsconsole-flood-marker"],
+                                 capture_output=True, text=True).stdout
+            return bool(out.strip())
+        await eventually(lambda: not yes_running(), 10, "yes killed on the host")
+
+        cat = await fleet.run("host-1", "cat; echo after-eof", timeout=20)
+        assert (cat.stdout, cat.exit_status, cat.timed_out) == ("after-eof\n", 0, False)
+    finally:
+        await fleet.stop()

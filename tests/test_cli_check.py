@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,12 +25,15 @@ def test_check_example_prints_hosts_and_group_tree() -> None:
     assert lines[0] == f"{EXAMPLE}: valid inventory"
     assert lines[1] == "9 hosts, 6 groups"
     header = next(ln for ln in lines if ln.startswith("HOST"))
-    assert header.split() == ["HOST", "ADDRESS", "USER", "CONNECTION", "JUMP", "GROUPS"]
+    assert header.split() == ["HOST", "ADDRESS", "PORT", "USER", "KEY", "FILE", "JUMP",
+                              "GROUPS"]
     rows = {ln.split()[0]: ln.split() for ln in lines[lines.index(header) + 1:]
             if ln and not ln.startswith("(")}
-    assert rows["web-2"][:6] == ["web-2", "10.0.0.12:2222", "deploy", "ssh", "-", "web,"]
-    assert rows["app-1"][:5] == ["app-1", "app-1", "ops", "ssh", "bastion"]
-    assert rows["localhost"][:4] == ["localhost", "localhost", "(local)", "local"]
+    assert rows["web-2"][:7] == ["web-2", "10.0.0.12", "2222", "deploy", "-", "-", "web,"]
+    assert rows["app-1"][:6] == ["app-1", "app-1", "-", "ops",
+                                 os.path.expanduser("~/.ssh/id_ed25519_ops"),
+                                 "bastion=jump@203.0.113.10"]
+    assert rows["localhost"][:3] == ["localhost", "(local)", "-"]
     tree = lines[lines.index("groups:") + 1:]
     assert tree[0] == "all"
     assert "├── web: web-1, web-2" in tree
@@ -60,7 +64,7 @@ def test_check_without_inventory_checks_local_default() -> None:
     done = check()
     assert done.returncode == 0, done.stderr
     assert "local-only default" in done.stdout
-    assert any(ln.split()[:4] == ["localhost", "localhost", "(local)", "local"]
+    assert any(ln.split()[:3] == ["localhost", "(local)", "-"]
                for ln in done.stdout.splitlines())
 
 

@@ -247,7 +247,7 @@ def test_yaml_anchors_and_merge_keys(tmp_path: Path) -> None:
 
 # --- connection variables ---------------------------------------------------------------
 
-def test_legacy_names_key_file_and_modern_name_wins(tmp_path: Path) -> None:
+def test_legacy_names_key_file_and_ansible_precedence(tmp_path: Path) -> None:
     inv = load(tmp_path, """\
         all:
           hosts:
@@ -257,7 +257,9 @@ def test_legacy_names_key_file_and_modern_name_wins(tmp_path: Path) -> None:
         """)
     old = inv.host("old")
     assert (old.address, old.port, old.user) == ("10.2.0.1", 2201, "u")
-    assert inv.host("both").address == "new.example"
+    # Ansible reads ansible_ssh_host first (MAGIC_VARIABLE_MAPPING, the ssh plugin's
+    # option order): where both are set, it wins.
+    assert inv.host("both").address == "old.example"
     assert inv.host("keyed").key_file == os.path.expanduser("~/.ssh/id_ops")
     assert not inv.host("keyed").key_file.startswith("~")
 
@@ -413,10 +415,6 @@ def test_example_inventory_loads_and_shows_every_setting() -> None:
 # --- errors: one line, file, line, key path ---------------------------------------------
 
 BAD = [
-    ("port not a number", "all:\n  hosts:\n    a: {ansible_port: abc}\n",
-     3, "all.hosts.a.ansible_port", "port number 1..65535"),
-    ("port out of range", "all:\n  children:\n    g:\n      vars:\n        ansible_port: 70000\n",
-     5, "all.children.g.vars.ansible_port", "port number 1..65535"),
     ("unknown setting", "all:\n  children:\n    web:\n      vars:\n"
      "        console_intervall: 3\n",
      5, "all.children.web.vars.console_intervall", "did you mean console_interval?"),
@@ -440,14 +438,6 @@ BAD = [
      "spaces or control characters"),
     ("host name with control char", 'all:\n  hosts:\n    "web\\x1b1":\n', 3,
      "all.hosts.web\x1b1", "control characters"),
-    ("ansible_host empty", 'all:\n  hosts:\n    a: {ansible_host: ""}\n', 3,
-     "all.hosts.a.ansible_host", "host name or IP address"),
-    ("ansible_host with space", 'all:\n  hosts:\n    a: {ansible_host: "10.0.0.1 x"}\n', 3,
-     "all.hosts.a.ansible_host", "without spaces"),
-    ("ansible_host template", 'all:\n  hosts:\n    a:\n      ansible_host: "{{ x }}"\n', 4,
-     "all.hosts.a.ansible_host", "Jinja"),
-    ("unsupported connection", "all:\n  hosts:\n    a: {ansible_connection: winrm}\n", 3,
-     "all.hosts.a.ansible_connection", "ssh or local"),
     ("cycle in one path", "all:\n  children:\n    web:\n      children:\n        web:\n", 5,
      "all.children.web.children.web", "group cycle: web -> web"),
     ("cycle across definitions", "all:\n  children:\n    a:\n      children:\n        b:\n"
@@ -461,12 +451,6 @@ BAD = [
      "all.hosts.a.console_jump", "empty host"),
     ("jump with bad port", "all:\n  hosts:\n    a: {console_jump: 'b:99999'}\n", 3,
      "all.hosts.a.console_jump", "port number"),
-    ("unsupported ProxyCommand",
-     "all:\n  vars:\n    ansible_ssh_common_args: '-o ProxyCommand=\"nc %h %p\"'\n"
-     "  hosts: {a: }\n", 3, "all.vars.ansible_ssh_common_args", "set console_jump"),
-    ("unbalanced quotes in ssh args",
-     "all:\n  hosts:\n    a: {ansible_ssh_extra_args: '-o \"x'}\n", 3,
-     "all.hosts.a.ansible_ssh_extra_args", "cannot split"),
     ("bad host range", "all:\n  hosts:\n    web[1:x]:\n", 3, "all.hosts.web[1:x]",
      "neither numbers nor letters"),
     ("read_only not a bool", "all:\n  vars: {console_read_only: maybe}\n", 2,
@@ -496,11 +480,67 @@ def test_bad_input_names_file_line_and_key_path(tmp_path: Path, text: str, line:
     assert problem in message[len(prefix):], message
 
 
+UNUSABLE = [
+    ("port not a number", "all:\n  hosts:\n    a: {ansible_port: abc}\n",
+     3, "all.hosts.a.ansible_port", "port number 1..65535"),
+    ("port out of range", "all:\n  children:\n    g:\n      vars:\n        ansible_port: 70000\n"
+     "      hosts: {a: }\n",
+     5, "all.children.g.vars.ansible_port", "port number 1..65535"),
+    ("ansible_host empty", 'all:\n  hosts:\n    a: {ansible_host: ""}\n', 3,
+     "all.hosts.a.ansible_host", "host name or IP address"),
+    ("ansible_host with space", 'all:\n  hosts:\n    a: {ansible_host: "10.0.0.1 x"}\n', 3,
+     "all.hosts.a.ansible_host", "without spaces"),
+    ("ansible_host template", 'all:\n  hosts:\n    a:\n      ansible_host: "{{ x }}"\n', 4,
+     "all.hosts.a.ansible_host", "Jinja"),
+    ("unsupported connection", "all:\n  hosts:\n    a: {ansible_connection: winrm}\n", 3,
+     "all.hosts.a.ansible_connection", "speaks only ssh and local"),
+    ("unsupported ProxyCommand",
+     "all:\n  vars:\n    ansible_ssh_common_args: '-o ProxyCommand=\"nc %h %p\"'\n"
+     "  hosts: {a: }\n", 3, "all.vars.ansible_ssh_common_args", "set console_jump"),
+    ("unbalanced quotes in ssh args",
+     "all:\n  hosts:\n    a: {ansible_ssh_extra_args: '-o \"x'}\n", 3,
+     "all.hosts.a.ansible_ssh_extra_args", "cannot split"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "key_path", "problem"),
+                         [case[1:] for case in UNUSABLE], ids=[case[0] for case in UNUSABLE])
+def test_a_value_the_console_cannot_use_marks_only_its_hosts(
+        tmp_path: Path, text: str, line: int, key_path: str, problem: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ansible reads these inventories; the console loads them too, and each host that
+    ends up with the value says why it cannot be reached (file, line, key)."""
+    monkeypatch.setenv("OPSCONSOLE_ANSIBLE", "never")  # templates: the console alone
+    path = write(tmp_path, text)
+    inv = load_inventory(path)
+    bad = [h for h in inv.hosts if h.problem]
+    assert bad, [h.name for h in inv.hosts]
+    for host in bad:
+        assert host.problem.startswith(f"{path}:{line}: {key_path}: "), host.problem
+        assert problem in host.problem, host.problem
+        assert "\n" not in host.problem
+
+
+def test_only_the_hosts_with_the_value_are_unusable(tmp_path: Path) -> None:
+    inv = load(tmp_path, """\
+        all:
+          children:
+            odd:
+              vars: {ansible_ssh_common_args: '-o ProxyCommand="nc -X 5 -x socks:1080 %h %p"'}
+              hosts: {odd-1: , odd-2: }
+            fine:
+              hosts: {fine-1: {ansible_port: 2222}}
+        """)
+    assert [h.name for h in inv.unusable] == ["odd-1", "odd-2"]
+    assert inv.host("fine-1").problem is None and inv.host("fine-1").port == 2222
+    assert "ProxyCommand 'nc -X 5 -x socks:1080 %h %p' is not supported" in \
+        inv.host("odd-1").problem
+
+
 @pytest.mark.parametrize(("text", "line", "problem"), [
     ("", 1, "file is empty"),
     ("# only a comment\n", 1, "file is empty"),
     ("- a\n- b\n", 1, "root must be a mapping"),
-    ("web:\n  hosts: {a: }\n", 1, "no 'all' group"),
     ("all:\n  hosts:\n    a: {ansible_host: [1\n", 3, "invalid YAML"),
     ("all:\n\tbad: tab\n", 2, "invalid YAML"),
     ("all: {}\n---\nall: {}\n", 2, "invalid YAML"),
@@ -515,9 +555,10 @@ def test_file_level_errors_name_file_and_line(tmp_path: Path, text: str, line: i
 def test_unreadable_missing_and_binary_files(tmp_path: Path) -> None:
     cases = {
         tmp_path / "absent.yaml": "no such file",
-        tmp_path: "is a directory",
+        tmp_path / "empty-dir": "directory holds no inventory file",
         Path("/proc/self/mem"): "cannot read",  # readable by name, fails on read (EIO)
     }
+    (tmp_path / "empty-dir").mkdir()
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"all:\n  hosts:\n    \xff\xfe:\n")
     for path, problem in cases.items():
@@ -535,13 +576,13 @@ def test_inventory_error_is_a_user_error(tmp_path: Path) -> None:
     assert info.value.exit_status == 2
     assert isinstance(info.value, InventoryError)
     assert (info.value.file, info.value.line, info.value.problem) == \
-        (str(tmp_path / "nope.yaml"), None, "no such file")
+        (str(tmp_path / "nope.yaml"), None, "no such file or directory")
 
 
 def test_recursive_alias_is_an_error_not_a_hang(tmp_path: Path) -> None:
     message = error(tmp_path, "all:\n  children:\n    web: &w\n      children:\n"
                               "        x: *w\n")
-    assert "group cycle" in message and ":5: " in message
+    assert "an alias contains itself" in message and ":3: " in message, message
 
 
 # --- group_vars/ and host_vars/ beside the inventory -----------------------------------
@@ -589,3 +630,75 @@ def test_invalid_yaml_in_host_vars_names_that_file(tmp_path: Path) -> None:
     bad.write_text("ansible_port: [1,\n")
     message = error(tmp_path, INV_WITH_DIRS)
     assert message.startswith(f"{bad}:") and "invalid YAML" in message
+
+
+# --- inventories that attack the loader (issue 14) --------------------------------------
+
+def alias_bomb(use: str) -> str:
+    """Billion laughs: nine lists of nine aliases, nine deep (9**9 strings once
+    expanded), used where `use` says."""
+    levels = ["    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for n in range(1, 9):
+        levels.append(f"    l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]")
+    return "all:\n  vars:\n" + "\n".join(levels) + "\n" + use
+
+
+BOMB_USES = {
+    "console_tags": "  hosts:\n    h1: {console_tags: *l8}\n",
+    "console_thresholds": "  hosts:\n    h1:\n      console_thresholds: {cpu: *l8}\n",
+    "ansible_host": "  hosts:\n    h1: {ansible_host: *l8}\n",
+    "console_jump": "  children:\n    g:\n      vars: {console_jump: *l8}\n",
+    "hosts": "  children:\n    g:\n      hosts: *l8\n",
+}
+
+
+@pytest.mark.parametrize("use", list(BOMB_USES))
+def test_alias_bomb_is_refused_at_once_in_bounded_memory(tmp_path: Path, use: str) -> None:
+    """The real `check` in a process limited to 1 GiB of address space and 20 s: an
+    expanded bomb (or an error message rendering it) would blow either."""
+    import resource
+    import subprocess
+    import sys
+
+    path = write(tmp_path, alias_bomb(BOMB_USES[use]))
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run([sys.executable, "-m", "console", "check", "-i", str(path)],
+                          capture_output=True, text=True, timeout=20, preexec_fn=limit,
+                          cwd=REPO)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.startswith(f"opsconsole: {path}:")
+    assert "aliases expand this value past 20,000,000 entries: refused" in done.stderr
+    assert len(done.stderr) < 400 and "lol" not in done.stderr
+
+
+def test_a_value_just_over_the_per_key_bound_names_its_key(tmp_path: Path) -> None:
+    levels = ["    l0: &l0 [a, b, c, d, e, f, g, h, i, j]"]
+    for n in range(1, 5):
+        levels.append(f"    l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]")
+    text = "all:\n  vars:\n" + "\n".join(levels) + "\n  hosts:\n    h1:\n" \
+        "      console_tags: *l4\n"
+    message = error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'inv.yaml'}:10: all.hosts.h1.console_tags: "
+                              "value has more than 10,000 entries"), message
+
+
+def test_a_template_in_a_console_setting_marks_its_hosts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPSCONSOLE_ANSIBLE", "never")
+    inv = load(tmp_path, """\
+        all:
+          children:
+            slow:
+              vars: {console_interval: "{{ poll_seconds }}"}
+              hosts: {s-1: }
+            fast:
+              hosts: {f-1: {console_interval: 1}}
+        """)
+    assert inv.host("f-1").problem is None and inv.host("f-1").interval == 1.0
+    problem = inv.host("s-1").problem or ""
+    assert problem.startswith(f"{tmp_path / 'inv.yaml'}:4: all.children.slow.vars."
+                              "console_interval: is a Jinja template"), problem
+    assert inv.host("s-1").interval == DEFAULT_INTERVAL

@@ -19,9 +19,10 @@ from console.errors import UserError
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # On subcommands the defaults are suppressed, so `opsconsole -i inv.yaml check`
     # and `opsconsole check -i inv.yaml` mean the same thing.
+    from console.cli import inventory_args
+
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("-i", "--inventory", metavar="INVENTORY", default=default,
-                        help="Ansible-compatible YAML inventory (default: watch this machine)")
+    inventory_args.add_arguments(parser, default)
     parser.add_argument("--db", metavar="PATH", default=default,
                         help="shared notes database (default: console_notes_db, "
                              "$OPSCONSOLE_DB, else the per-user XDG data directory)")

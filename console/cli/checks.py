@@ -130,7 +130,11 @@ def run(args: argparse.Namespace) -> int:
     path = getattr(args, "inventory", None)
     if path is None:
         raise UserError("checks needs an inventory: opsconsole checks -i INVENTORY [PATTERN]")
-    inventory = select(load_inventory(path), args.pattern)
+    from console.cli.inventory_args import limit
+
+    inventory = select(limit(load_inventory(path), getattr(args, "limit", None)),
+                       args.pattern)
+    path = ", ".join(path) if isinstance(path, list) else path
     from console.checks.definition import checks_of
 
     if not any(checks_of(h.vars) for h in inventory.hosts):

@@ -31,12 +31,14 @@ async def _report(args: argparse.Namespace, since: float) -> str:
     from console.store.locate import locate
     from console.store.store import Store
 
-    path, hosts = locate(args.db, args.inventory)
+    limit = getattr(args, "limit", None)
+    path, hosts = locate(args.db, args.inventory, limit=limit)
     if not path.exists():
         raise UserError(f"notes database {path} does not exist (nothing recorded yet?)")
     try:
         async with Store.open(path, known_hosts=hosts) as store:
-            return await build_handoff(store, since)
+            return await build_handoff(store, since,
+                                        only_hosts=hosts if limit else None)
     except sqlite3.Error as exc:  # whatever SQLite says: one line, never a traceback
         raise UserError(f"notes database {path}: {exc}") from None
 

@@ -33,7 +33,7 @@ async def _write(args: argparse.Namespace, body: str) -> int:
     from console.store.locate import locate
     from console.store.store import Store
 
-    path, hosts = locate(args.db, args.inventory)
+    path, hosts = locate(args.db, args.inventory, limit=getattr(args, "limit", None))
     try:
         async with Store.open(path, author=args.author, known_hosts=hosts) as store:
             pending = store.outbox.submit(body, host=args.host, incident_id=args.incident)

@@ -90,7 +90,9 @@ async def _session(args: argparse.Namespace,
 
     if not args.inventory:
         raise UserError("an inventory is needed: -i INVENTORY")
-    inventory = load_inventory(args.inventory)
+    from console.cli.inventory_args import limit
+
+    inventory = limit(load_inventory(args.inventory), getattr(args, "limit", None))
     read_only = bool(getattr(args, "read_only", False))
     try:
         store: Store | None = await Store.connect(

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from console.inventory import Inventory, load_inventory
+from console.cli.inventory_args import inventory_from
 from console.runtime import run_long
 from console.store.locate import inventory_db_setting
 from console.store.outbox import PendingNote
@@ -21,7 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    inventory = load_inventory(args.inventory) if args.inventory else Inventory.local_only()
+    inventory = inventory_from(args)
+    if len(inventory.hosts) >= 10_000:  # building the fleet takes seconds: say so
+        print(f"opsconsole: starting the console on {len(inventory.hosts):,} hosts…",
+              file=sys.stderr, flush=True)
     db_path = resolve_db_path(args.db, inventory_db_setting(inventory))
     from console.app import OpsConsole  # Textual is imported only when the UI runs
 

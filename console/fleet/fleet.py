@@ -16,6 +16,7 @@ from console.bus import EventBus
 from console.events import HostState, HostStateChanged
 from console.fleet.checks import CheckScheduler
 from console.fleet.events import SampleArrived
+from console.fleet.gate import Gate
 from console.fleet.logs import LogTailer
 from console.fleet.model import FleetModel
 from console.fleet.supervisor import HostSupervisor
@@ -52,7 +53,7 @@ class Fleet:
         self.bus = bus or EventBus()
         self.model = FleetModel(inventory)
         self.bus.subscribe((SampleArrived, HostStateChanged), self.model.on_event)
-        self._handshakes = asyncio.Semaphore(MAX_HANDSHAKES)
+        self._handshakes = Gate(MAX_HANDSHAKES)  # not asyncio.Semaphore: see gate.py
         self._jumps: JumpPool | None = None
         self._frames: FrameBatch | None = None  # every SSH host's frames, parsed together
         self.supervisors: dict[str, HostSupervisor] = {
@@ -178,8 +179,8 @@ class Fleet:
         from console.transport import hostkeys
 
         h = self.inventory.host(host)
-        tunnel = await self.jumps.get(h.jump) if h.jump else ()
-        return await hostkeys.fetch_host_key(h, tunnel)
+        tunnel = await self.jumps.tunnel_for(h)
+        return await hostkeys.fetch_host_key(h, tunnel or ())
 
     def accept_host_key(self, host: str, key: asyncssh.SSHKey) -> str:
         """Trust `key` for the host (the user confirmed its fingerprint) and retry now."""

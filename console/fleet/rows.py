@@ -88,7 +88,8 @@ def stale_reason(view: HostView, now: float) -> str:
 
 _SHORT = {HostState.AUTH_FAILED: "auth failed", HostState.HOSTKEY_UNKNOWN: "key unknown",
           HostState.HOSTKEY_CHANGED: "KEY CHANGED", HostState.SHELL_EXITED: "no shell",
-          HostState.FLOODING: "FLOODING"}
+          HostState.FLOODING: "FLOODING",
+          HostState.UNUSABLE: "unusable"}
 
 
 def row_cells(view: HostView, now: float | None = None,
@@ -157,4 +158,4 @@ _STATE_RANK = {HostState.UP: 0, HostState.CONNECTING: 1, HostState.STALE: 2,
                HostState.RECONNECTING: 3, HostState.UNREACHABLE: 4,
                HostState.AUTH_FAILED: 5, HostState.HOSTKEY_UNKNOWN: 5,
                HostState.HOSTKEY_CHANGED: 6, HostState.SHELL_EXITED: 5,
-               HostState.FLOODING: 4}
+               HostState.FLOODING: 4, HostState.UNUSABLE: 5}

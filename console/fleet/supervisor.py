@@ -19,6 +19,7 @@ from console.bus import EventBus
 from console.events import HostState, HostStateChanged, HostStatus, is_stale_age
 from console.fleet.backoff import reconnect_delay
 from console.fleet.events import SampleArrived
+from console.fleet.gate import Gate
 from console.inventory import Host
 from console.metrics.rates import RateCalculator
 from console.metrics.raw import RawSample
@@ -27,6 +28,7 @@ from console.transport.errors import (
     AuthFailed,
     Flooding,
     HostKeyChanged,
+    HostUnusable,
     NeedsUser,
     NoAnswer,
     ShellExited,
@@ -55,6 +57,7 @@ _NEEDS_USER_STATE = (
     (AuthFailed, HostState.AUTH_FAILED),  # KeyFileMissing too: the reason names the file
     (HostKeyChanged, HostState.HOSTKEY_CHANGED),
     (ShellExited, HostState.SHELL_EXITED),
+    (HostUnusable, HostState.UNUSABLE),
 )
 
 
@@ -67,7 +70,7 @@ def needs_user_state(exc: NeedsUser) -> HostState:
 
 class HostSupervisor:
     def __init__(self, host: Host, transport: Transport | Callable[[], Transport],
-                 bus: EventBus, handshakes: asyncio.Semaphore) -> None:
+                 bus: EventBus, handshakes: Gate | asyncio.Semaphore) -> None:
         self.host = host
         self._transport = transport
         self._bus = bus
@@ -109,6 +112,9 @@ class HostSupervisor:
     async def run(self) -> None:
         attempt = 0
         floods = 0  # cut-offs in a row for flooding: their own, longer backoff
+        if self.host.problem:  # the inventory must change first: never connect
+            self._set(HostState.UNUSABLE, self.host.problem)
+            await asyncio.Event().wait()
         # Spread the first handshakes of a large fleet over a moment.
         await asyncio.sleep(random.uniform(0, min(1.0, self.host.interval / 2)))
         try:
@@ -146,8 +152,9 @@ class HostSupervisor:
                 self._set(state, reason, retry_in=delay)
                 await self._wait(delay)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.transport.close())
+            if not callable(self._transport):  # only a transport that was built
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._transport.close())
 
     async def _wait(self, seconds: float) -> None:
         self._wake.clear()

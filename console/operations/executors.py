@@ -134,7 +134,7 @@ class DirectExecutor:
         from console.transport.jump import JumpPool
         from console.transport.ssh import SSHTransport, bastion_options
 
-        if host.jump and self._jumps is None:
+        if self._jumps is None:  # also for a ProxyJump only in ~/.ssh/config: shared
             self._jumps = JumpPool(self.inventory, bastion_options)
         transport = SSHTransport(host, self._jumps,
                                  known_hosts=self._shared_known_hosts())  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
@@ -173,10 +173,12 @@ def _authors(notes: Iterable[Note]) -> str:
 async def build_handoff(store: Store, since_seconds: float, now: float | None = None,
                         active_alerts: Sequence[ActiveAlert | tuple] | None = None,
                         tz: tzinfo | None = None,
-                        checks: Sequence[CheckLine] | None = None) -> str:
+                        checks: Sequence[CheckLine] | None = None,
+                        only_hosts: Collection[str] | None = None) -> str:
     """Markdown for the next shift. `active_alerts=None` (the CLI) derives the alerts
     still firing from the timeline; a live console passes what it knows, and the
-    maintenance checks that are not OK (`checks`)."""
+    maintenance checks that are not OK (`checks`). `only_hosts` (--limit) leaves out
+    notes and alerts about other hosts; notes about no host stay."""
     clock = _Clock(time.time() if now is None else now, tz)
     since = clock.now - since_seconds
     notes = await store.notes_between(since, clock.now)
@@ -186,6 +188,11 @@ async def build_handoff(store: Store, since_seconds: float, now: float | None = 
     active = None if active_alerts is None else [
         a if isinstance(a, ActiveAlert) else ActiveAlert(*a) for a in active_alerts]
     firing = await store.alerts_still_firing() if active is None else []
+    if only_hosts is not None:
+        keep = set(only_hosts)
+        notes = [n for n in notes if not n.host or n.host in keep]
+        firing = [a for a in firing if a.host in keep]
+        active = None if active is None else [a for a in active if a.host in keep]
 
     out = [f"# Handoff: {clock.full(since)} → {clock.full(clock.now)}", "",
            f"Last {long_duration(since_seconds)} from `{store.path}`, "

@@ -4,7 +4,7 @@ command line's `--db` and `-i INVENTORY`, for commands that run without the UI."
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,13 +28,21 @@ def inventory_db_setting(inventory: Inventory) -> str | None:
     return str(path)
 
 
-def locate(db: str | None, inventory_path: str | None,
-           env: Mapping[str, str] = os.environ) -> tuple[Path, tuple[str, ...]]:
-    """(database path, known host names). The inventory is only read when given."""
-    if inventory_path is None:
+def locate(db: str | None, inventory_path: str | Sequence[str] | None,
+           env: Mapping[str, str] = os.environ, limit: str | None = None
+           ) -> tuple[Path, tuple[str, ...]]:
+    """(database path, known host names: those --limit selects). The inventory is only
+    read when given (-i once or several times)."""
+    if not inventory_path:
         return resolve_db_path(db, None, env), ()
+    from console.errors import UserError
     from console.inventory import load_inventory  # lazy: the UI-less note stays light
+    from console.patterns import PatternError
 
     inventory = load_inventory(inventory_path)
+    try:
+        inventory = inventory.limited(limit)
+    except PatternError as exc:
+        raise UserError(f"--limit: {exc}") from None
     hosts = tuple(h.name for h in inventory.hosts)
     return resolve_db_path(db, inventory_db_setting(inventory), env), hosts

@@ -26,6 +26,13 @@ class CommandResult:
     stderr: str
     duration_s: float
     timed_out: bool = False
+    truncated: bool = False  # output passed MAX_RUN_OUTPUT: the command was stopped
+
+
+#: Most a command may print on one stream before it is stopped: output comes from the
+#: host, which may print without end (`yes`, a hostile shell), and every caller keeps
+#: only a tail anyway. A bound at the transport holds for every caller.
+MAX_RUN_OUTPUT = 1 << 20
 
 
 class Transport(Protocol):

@@ -50,3 +50,7 @@ class NotSSH(TransportError):
 class Flooding(TransportError):
     """The host sent more than its budget of sampler output: cut off so that it cannot
     starve every other host of the console's time. Retried, after a long backoff."""
+
+
+class HostUnusable(NeedsUser):
+    """The inventory gives the host a value the console cannot use (Host.problem)."""

@@ -72,7 +72,8 @@ def _between(text: str, framed: Framed) -> tuple[str, str | None, bool]:
 
 
 def unframe(framed: Framed, command: str, exit_status: int | None, stdout: str,
-            stderr: str, duration_s: float, timed_out: bool = False) -> CommandResult:
+            stderr: str, duration_s: float, timed_out: bool = False,
+            truncated: bool = False) -> CommandResult:
     """The command's own output and exit status, as if nothing had wrapped it."""
     out, trailer, _ = _between(stdout, framed)
     err, _, _ = _between(stderr, framed)
@@ -80,4 +81,5 @@ def unframe(framed: Framed, command: str, exit_status: int | None, stdout: str,
         token = trailer.strip().split("\n", 1)[0]
         if token.isdigit():
             exit_status = int(token)
-    return CommandResult(command, exit_status, out, err, duration_s, timed_out=timed_out)
+    return CommandResult(command, exit_status, out, err, duration_s, timed_out=timed_out,
+                         truncated=truncated)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import asyncssh
 
+from console import ssh_config
 from console.inventory import Host
 from console.transport.errors import TransportError
 
@@ -56,8 +57,9 @@ def accept_host_key(host: Host, key: asyncssh.SSHKey, path: Path | None = None) 
     `ssh-keygen -R` would, so known_hosts never holds two conflicting keys.
     """
     path = path or known_hosts_path()
-    port = host.port or 22
-    name = _lookup_name(host.address, port)
+    # Under the address and port really connected to, as ssh records it.
+    target = ssh_config.target(host.address, host.port, host.user)
+    name = _lookup_name(target.hostname, target.port)
     line = f"{name} {key.export_public_key('openssh').decode().strip()}\n"
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     kept: list[str] = []

@@ -17,14 +17,16 @@ from typing import Any
 
 import asyncssh
 
+from console import ssh_config
 from console.inventory import Host
 from console.metrics.frame import PID_MARKER
 from console.metrics.raw import RawSample
-from console.transport.base import KEEPALIVE_MISSES, CommandResult
+from console.transport.base import KEEPALIVE_MISSES, MAX_RUN_OUTPUT, CommandResult
 from console.transport.errors import (
     AuthFailed,
     HostKeyChanged,
     HostKeyUnknown,
+    HostUnusable,
     KeyFileMissing,
     NoAnswer,
     NotSSH,
@@ -71,6 +73,13 @@ def connect_options(host: Host) -> dict[str, Any]:
         options["username"] = host.user
     if host.key_file:
         options["client_keys"] = [host.key_file]
+    else:
+        # ssh skips an IdentityFile of ~/.ssh/config that does not exist; asyncssh
+        # would fail the login on it. Pass the ones that exist (or its defaults).
+        target = ssh_config.target(host.address, host.port, host.user)
+        if target.missing_identities:
+            options["client_keys"] = list(target.existing_identities) or \
+                asyncssh.load_default_keypairs()
     return options
 
 
@@ -79,6 +88,19 @@ def bastion_options(host: Host) -> dict[str, Any]:
     keepalive notices it dying, so the next host to connect gets a new one."""
     return {**connect_options(host), "keepalive_interval": probe_timeout(host.interval),
             "keepalive_count_max": KEEPALIVE_MISSES}
+
+
+async def _read_bounded(stream: asyncssh.SSHReader[bytes], into: bytearray,
+                        limit: int = MAX_RUN_OUTPUT) -> bool:
+    """Read to the end, keeping at most `limit` bytes; False as soon as more came."""
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return True
+        room = limit - len(into)
+        into += chunk[:room]
+        if len(chunk) > room:
+            return False
 
 
 def probe_timeout(interval: float) -> float:
@@ -176,6 +198,8 @@ class SSHTransport:
 
     async def connect(self) -> None:
         await self.close()
+        if self.host.problem:
+            raise HostUnusable(self.host.problem)
         missing = missing_key_file(self.host)
         if missing is not None:
             raise KeyFileMissing(f"key file {missing} does not exist "
@@ -183,18 +207,22 @@ class SSHTransport:
         options = connect_options(self.host)
         if self._known_hosts is not None:
             options["known_hosts"] = self._known_hosts
-        if self.host.jump and self._jumps is not None:
-            options["tunnel"] = await self._jumps.get(self.host.jump)
+        if self._jumps is not None:
+            tunnel = await self._jumps.tunnel_for(self.host)
+            if tunnel is not None:
+                options["tunnel"] = tunnel
         try:
             self._conn = await asyncssh.connect(self.host.address, **options)
         except asyncssh.HostKeyNotVerifiable as exc:
-            port = self.host.port or 22
-            if has_known_key(self.host.address, port):
+            # Known under the address and port really connected to, as ssh checks it
+            # (HostName and Port from ~/.ssh/config included).
+            target = ssh_config.target(self.host.address, self.host.port, self.host.user)
+            where = f"{target.hostname}:{target.port}"
+            if has_known_key(target.hostname, target.port):
                 raise HostKeyChanged(
-                    f"host key of {self.host.address}:{port} does not match known_hosts "
+                    f"host key of {where} does not match known_hosts "
                     "(possible man-in-the-middle, or the host was rebuilt)") from exc
-            raise HostKeyUnknown(
-                f"host key of {self.host.address}:{port} is not in known_hosts") from exc
+            raise HostKeyUnknown(f"host key of {where} is not in known_hosts") from exc
         except asyncssh.PermissionDenied as exc:
             who = self.host.user or "the default user"
             raise AuthFailed(f"login refused for {who}: {exc.reason}") from exc
@@ -267,20 +295,48 @@ class SSHTransport:
     async def run(self, command: str, timeout: float = 30.0) -> CommandResult:
         """Run `command` under /bin/sh, framed by markers (console/transport/framed.py):
         whatever the login shell prints around it (a .bashrc banner, fish, tcsh) is
-        not part of the result, which holds exactly what the command printed."""
+        not part of the result, which holds exactly what the command printed.
+
+        Output is read as it comes, at most MAX_RUN_OUTPUT bytes per stream: past
+        that the command is killed and the result says `truncated`, so a command that
+        prints without end costs a bounded read, never the console's memory."""
         conn = self._require()
         framed = frame_command(command)
         start = time.monotonic()
         try:
-            result = await conn.run(framed.line, timeout=timeout, encoding="utf-8",
-                                    errors="replace")
-        except asyncssh.TimeoutError as exc:
-            return unframe(framed, command, None, str(exc.stdout or ""),
-                           str(exc.stderr or ""), time.monotonic() - start, timed_out=True)
+            proc = await conn.create_process(framed.line, encoding=None)
+            proc.stdin.write_eof()  # a command that reads stdin gets EOF, not a hang
         except (asyncssh.Error, OSError) as exc:
             raise TransportError(f"could not run {command!r}: {exc}") from exc
-        return unframe(framed, command, result.exit_status, str(result.stdout or ""),
-                       str(result.stderr or ""), time.monotonic() - start)
+        out, err = bytearray(), bytearray()
+        readers = {asyncio.ensure_future(_read_bounded(proc.stdout, out)),
+                   asyncio.ensure_future(_read_bounded(proc.stderr, err))}
+        timed_out = truncated = False
+        try:
+            async with asyncio.timeout(timeout):
+                # Either stream past the bound ends the run: the other may never close.
+                while readers and not truncated:
+                    done, readers = await asyncio.wait(
+                        readers, return_when=asyncio.FIRST_COMPLETED)
+                    truncated = not all(task.result() for task in done)
+                if not truncated:
+                    await proc.wait_closed()
+        except TimeoutError:
+            timed_out = True
+        except (asyncssh.Error, OSError) as exc:
+            proc.close()
+            raise TransportError(f"could not run {command!r}: {exc}") from exc
+        finally:
+            for task in readers:
+                task.cancel()
+        if timed_out or truncated:
+            with contextlib.suppress(asyncssh.Error, OSError):
+                proc.send_signal("KILL")  # no pty: closing alone would not stop it
+            proc.close()
+        status = None if timed_out or truncated else proc.exit_status
+        return unframe(framed, command, status, out.decode("utf-8", "replace"),
+                       err.decode("utf-8", "replace"), time.monotonic() - start,
+                       timed_out=timed_out, truncated=truncated)
 
     async def follow_logs(self, on_records: OnRecords) -> LogFollower:
         """The host's log follower, on one more channel of this connection."""

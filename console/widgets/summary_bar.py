@@ -12,7 +12,7 @@ from console.fleet.model import FleetModel
 
 _DOWN = (HostState.UNREACHABLE, HostState.RECONNECTING, HostState.AUTH_FAILED,
          HostState.HOSTKEY_UNKNOWN, HostState.HOSTKEY_CHANGED,
-         HostState.SHELL_EXITED, HostState.FLOODING)
+         HostState.SHELL_EXITED, HostState.FLOODING, HostState.UNUSABLE)
 
 
 class SummaryBar(Static):
