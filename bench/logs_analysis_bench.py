@@ -29,7 +29,9 @@ from pathlib import Path
 
 from console.logs.entries import EntryAssembler
 from console.logs.levels import classify
-from console.logs.templates import TemplateIndex, TemplateMiner, message_of, tokens_of
+from console.logs.masking import tokens_of
+from console.logs.messages import message_of
+from console.logs.templates import TemplateIndex, TemplateMiner
 from console.logs.timestamps import parse_timestamp
 
 ROOT = Path(__file__).resolve().parent.parent

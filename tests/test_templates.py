@@ -13,13 +13,9 @@ import itertools
 from collections import defaultdict
 
 from console.logs.levels import Level
-from console.logs.templates import (
-    MASK,
-    TemplateIndex,
-    TemplateMiner,
-    message_of,
-    tokens_of,
-)
+from console.logs.masking import MASK, tokens_of
+from console.logs.messages import message_of
+from console.logs.templates import TemplateIndex, TemplateMiner
 
 
 def grouping_accuracy(truth: list[str], pred: list[str]) -> float:

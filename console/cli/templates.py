@@ -29,7 +29,9 @@ from datetime import datetime
 from typing import BinaryIO, TextIO
 
 from console.errors import UserError
-from console.logs.templates import MASK, TemplateMiner, message_of, tokens_of
+from console.logs.masking import MASK, tokens_of
+from console.logs.messages import message_of
+from console.logs.templates import TemplateMiner
 from console.logs.timestamps import parse_timestamp
 from console.text import sanitize_for_display
 
